@@ -1,0 +1,25 @@
+import {
+  type AgentLocator,
+  getAgentLocator,
+  type TelemetrySettings,
+} from '@mlsysops/telemetry-core';
+import {
+  createOtlpLogRecordExporter,
+  type OtlpLogRecordExporter,
+} from './export/otlp-log-record-exporter.js';
+
+/**
+ * Creates the OTLP logs exporter for the settings. Its target is read from the shared agent
+ * locator before every request, so the exporter follows the node-local agent when discovery
+ * finds it or it moves. The buffer limit and shutdown deadline come from the settings.
+ */
+export function createDefaultLogRecordExporter(
+  settings: TelemetrySettings,
+  locator: AgentLocator = getAgentLocator(settings),
+): OtlpLogRecordExporter {
+  return createOtlpLogRecordExporter({
+    target: () => locator.exportTarget('logs'),
+    maxQueueBytes: settings.buffer.logs.maxBytes,
+    shutdownTimeoutMillis: settings.shutdownTimeoutMillis,
+  });
+}

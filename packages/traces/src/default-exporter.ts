@@ -1,0 +1,22 @@
+import {
+  type AgentLocator,
+  getAgentLocator,
+  type TelemetrySettings,
+} from '@mlsysops/telemetry-core';
+import { createOtlpSpanExporter, type OtlpSpanExporter } from './export/otlp-span-exporter.js';
+
+/**
+ * Creates the OTLP traces exporter for the settings. Its target is read from the shared agent
+ * locator before every request, so the exporter follows the node-local agent when discovery
+ * finds it or it moves. The buffer limit and shutdown deadline come from the settings.
+ */
+export function createDefaultSpanExporter(
+  settings: TelemetrySettings,
+  locator: AgentLocator = getAgentLocator(settings),
+): OtlpSpanExporter {
+  return createOtlpSpanExporter({
+    target: () => locator.exportTarget('traces'),
+    maxQueueBytes: settings.buffer.traces.maxBytes,
+    shutdownTimeoutMillis: settings.shutdownTimeoutMillis,
+  });
+}
