@@ -68,6 +68,42 @@ export type {
   TransportStats,
   TransportStatus,
 } from './export/transport-stats.js';
+export { type GlobalApiType, isGlobalRegistered } from './lifecycle/global-registration.js';
+export { type FlushResult, settleWithin } from './lifecycle/settle-within.js';
+export {
+  type AgentEndpointOverride,
+  createAgentEndpointOverride,
+  withEndpointOverride,
+} from './reconfiguration/agent-endpoint-override.js';
+export {
+  MAX_SETTINGS_DOCUMENT_BYTES,
+  parseSettingsDocument,
+  type SettingsDocumentFormat,
+  settingsDocumentFormat,
+} from './reconfiguration/parse-settings-document.js';
+export {
+  DEFAULT_SETTINGS_DEBOUNCE_MILLIS,
+  DEFAULT_SETTINGS_RECHECK_INTERVAL_MILLIS,
+  SETTINGS_FILE_VARIABLE,
+  type SettingsFileOutcome,
+  type SettingsFileWatcher,
+  type SettingsFileWatcherOptions,
+  type SettingsFileWatcherStatus,
+  watchSettingsFile,
+} from './reconfiguration/settings-file-watcher.js';
+export type {
+  MetricViewRule,
+  ReconfigurableField,
+  ReconfigurableSettings,
+  ReconfigurationSource,
+} from './reconfiguration/types.js';
+export {
+  MAX_RECONFIGURED_EXPORT_INTERVAL_MILLIS,
+  MIN_RECONFIGURED_EXPORT_INTERVAL_MILLIS,
+  RECONFIGURABLE_FIELDS,
+  ReconfigurationError,
+  validateReconfiguration,
+} from './reconfiguration/validate-reconfiguration.js';
 export {
   ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
   ATTR_HOST_ARCH,

@@ -1,5 +1,6 @@
 import {
   type AgentLocator,
+  agentExportOptions,
   getAgentLocator,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -11,15 +12,13 @@ import {
 /**
  * Creates the OTLP logs exporter for the settings. Its target is read from the shared agent
  * locator before every request, so the exporter follows the node-local agent when discovery
- * finds it or it moves. The buffer limit and shutdown deadline come from the settings.
+ * finds it or it moves. A retryable failure makes the locator run discovery again.
  */
 export function createDefaultLogRecordExporter(
   settings: TelemetrySettings,
   locator: AgentLocator = getAgentLocator(settings),
 ): OtlpLogRecordExporter {
   return createOtlpLogRecordExporter({
-    target: () => locator.exportTarget('logs'),
-    maxQueueBytes: settings.buffer.logs.maxBytes,
-    shutdownTimeoutMillis: settings.shutdownTimeoutMillis,
+    ...agentExportOptions(locator, 'logs'),
   });
 }

@@ -1,3 +1,4 @@
+export type { FlushResult } from '@mlsysops/telemetry-core';
 export { createDefaultLogRecordExporter } from './default-exporter.js';
 export {
   createOtlpLogRecordExporter,
@@ -14,7 +15,6 @@ export {
   createSeverityFilterProcessor,
   type SeverityFilterProcessor,
 } from './severity-filter-processor.js';
-export type { FlushResult } from './settle-within.js';
 export {
   type ConsoleMirror,
   createStructuredLogger,

@@ -1,8 +1,11 @@
 import {
   createComponentLogger,
   createMlsysopsResource,
+  type FlushResult,
+  isGlobalRegistered,
   type LogSeverityName,
   resolveSettings,
+  settleWithin,
   type TelemetryOptions,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -23,8 +26,7 @@ import {
   LoggerProvider as SdkLoggerProvider,
 } from '@opentelemetry/sdk-logs';
 import { createDefaultLogRecordExporter } from './default-exporter.js';
-import { isGlobalRegistered } from './global-registration.js';
-import { type FlushResult, settleWithin } from './settle-within.js';
+
 import {
   createStructuredLogger,
   type StructuredLogger,

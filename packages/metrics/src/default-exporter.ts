@@ -1,5 +1,6 @@
 import {
   type AgentLocator,
+  agentExportOptions,
   getAgentLocator,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -11,16 +12,14 @@ import {
 /**
  * Creates the OTLP metrics exporter for the settings. Its target is read from the shared agent
  * locator before every request, so the exporter follows the node-local agent when discovery
- * finds it or it moves. The buffer limit and shutdown deadline come from the settings.
+ * finds it or it moves. A retryable failure makes the locator run discovery again.
  */
 export function createDefaultMetricExporter(
   settings: TelemetrySettings,
   locator: AgentLocator = getAgentLocator(settings),
 ): OtlpMetricExporter {
   return createOtlpMetricExporter({
-    target: () => locator.exportTarget('metrics'),
-    maxQueueBytes: settings.buffer.metrics.maxBytes,
+    ...agentExportOptions(locator, 'metrics'),
     temporalityPreference: settings.metricTemporalityPreference,
-    shutdownTimeoutMillis: settings.shutdownTimeoutMillis,
   });
 }

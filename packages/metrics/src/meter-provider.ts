@@ -1,7 +1,10 @@
 import {
   createComponentLogger,
   createMlsysopsResource,
+  type FlushResult,
+  isGlobalRegistered,
   resolveSettings,
+  settleWithin,
   type TelemetryOptions,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -17,8 +20,6 @@ import {
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import { createDefaultMetricExporter } from './default-exporter.js';
-import { isGlobalRegistered } from './global-registration.js';
-import { type FlushResult, settleWithin } from './settle-within.js';
 
 const log = createComponentLogger('@mlsysops/telemetry-metrics/meter-provider');
 

@@ -1,5 +1,6 @@
 import {
   type AgentLocator,
+  agentExportOptions,
   getAgentLocator,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -8,15 +9,13 @@ import { createOtlpSpanExporter, type OtlpSpanExporter } from './export/otlp-spa
 /**
  * Creates the OTLP traces exporter for the settings. Its target is read from the shared agent
  * locator before every request, so the exporter follows the node-local agent when discovery
- * finds it or it moves. The buffer limit and shutdown deadline come from the settings.
+ * finds it or it moves. A retryable failure makes the locator run discovery again.
  */
 export function createDefaultSpanExporter(
   settings: TelemetrySettings,
   locator: AgentLocator = getAgentLocator(settings),
 ): OtlpSpanExporter {
   return createOtlpSpanExporter({
-    target: () => locator.exportTarget('traces'),
-    maxQueueBytes: settings.buffer.traces.maxBytes,
-    shutdownTimeoutMillis: settings.shutdownTimeoutMillis,
+    ...agentExportOptions(locator, 'traces'),
   });
 }

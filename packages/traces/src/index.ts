@@ -1,3 +1,4 @@
+export type { FlushResult } from '@mlsysops/telemetry-core';
 export {
   type AdjustableSampler,
   type AdjustableSamplerOptions,
@@ -36,6 +37,5 @@ export {
   SAMPLER_NAMES,
   type SamplerName,
 } from './sampler.js';
-export type { FlushResult } from './settle-within.js';
 export { startTraces, type TracesHandle, type TracesOptions } from './tracer-provider.js';
 export { DEFAULT_TRACER_NAME, failSpan, type WithSpanOptions, withSpan } from './with-span.js';

@@ -1,7 +1,10 @@
 import {
   createComponentLogger,
   createMlsysopsResource,
+  type FlushResult,
+  isGlobalRegistered,
   resolveSettings,
+  settleWithin,
   type TelemetryOptions,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -29,9 +32,8 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { createDefaultSpanExporter } from './default-exporter.js';
-import { isGlobalRegistered } from './global-registration.js';
+
 import { createSampler } from './sampler.js';
-import { type FlushResult, settleWithin } from './settle-within.js';
 
 const log = createComponentLogger('@mlsysops/telemetry-traces/tracer-provider');
 

@@ -5,13 +5,14 @@
  */
 const GLOBAL_API_KEY = Symbol.for('opentelemetry.js.api.1');
 
+/** Kinds of global that `@opentelemetry/api` registers. */
+export type GlobalApiType = 'metrics' | 'trace' | 'logs' | 'propagation' | 'context';
+
 /**
  * Returns whether a global provider of `type` (`metrics`, `trace`, `logs`, `propagation`,
  * `context`) is registered already, so a second registration can warn instead of failing.
  */
-export function isGlobalRegistered(
-  type: 'metrics' | 'trace' | 'logs' | 'propagation' | 'context',
-): boolean {
+export function isGlobalRegistered(type: GlobalApiType): boolean {
   const api = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[GLOBAL_API_KEY];
   return api?.[type] !== undefined;
 }
