@@ -1,0 +1,66 @@
+import {
+  createPreAggregator,
+  DURATION_BUCKETS_SECONDS,
+  METRIC_INFERENCE_DURATION,
+  METRIC_INFERENCE_REQUESTS,
+  type PreAggregatedCounter,
+  type PreAggregatedRecorder,
+  type PreAggregatorStats,
+} from '@mlsysops/telemetry-metrics';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
+import { retainLatestWindows } from './retained-producer.js';
+
+/** The per-request instruments, aggregated in process before the SDK sees them. */
+export interface RequestMetrics {
+  /** `mlsysops.inference.duration` in seconds, explicit buckets of DURATION_BUCKETS_SECONDS. */
+  duration: PreAggregatedRecorder;
+  /** `mlsysops.inference.requests`, every /predict request whatever the outcome. */
+  requests: PreAggregatedCounter;
+  /** Producer that returns each closed window once, for a single push reader. */
+  producer: MetricProducer;
+  /**
+   * Producer that returns the latest window of every series on every collection, for a
+   * pull reader, or for several readers at once, since each collection of `producer` drains
+   * the closed windows and a second reader would miss them.
+   */
+  retainingProducer: MetricProducer;
+  /** Measurements recorded and data points exported so far. */
+  stats(): PreAggregatorStats;
+  /** Closes the open windows so the next collection exports them. */
+  forceFlush(): Promise<void>;
+  /** Closes the last windows; call before the telemetry shutdown exports them. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Creates the pre-aggregated request instruments with cumulative temporality and windows of
+ * `intervalMillis`. Recording a value costs an array update; the SDK only sees one data point
+ * per series and window.
+ */
+export function createRequestMetrics(intervalMillis: number): RequestMetrics {
+  const preAggregator = createPreAggregator({
+    scopeName: 'inference-service',
+    intervalMillis,
+    temporality: 'cumulative',
+  });
+
+  const duration = preAggregator.histogram(METRIC_INFERENCE_DURATION, {
+    description: 'Time from receiving an inference request to returning its result.',
+    unit: 's',
+    boundaries: DURATION_BUCKETS_SECONDS,
+  });
+  const requests = preAggregator.counter(METRIC_INFERENCE_REQUESTS, {
+    description: 'Inference requests handled, whatever the outcome.',
+    unit: '{request}',
+  });
+
+  return {
+    duration,
+    requests,
+    producer: preAggregator,
+    retainingProducer: retainLatestWindows(preAggregator),
+    stats: () => preAggregator.stats(),
+    forceFlush: () => preAggregator.forceFlush(),
+    shutdown: () => preAggregator.shutdown(),
+  };
+}
