@@ -2,6 +2,7 @@
 // @mlsysops/telemetry/register, stops them with a signal, and checks that what they had
 // buffered reaches the Collector and that they exit with the status the signal gives.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollectorHandle, startCollector } from './support/collector.js';
@@ -202,6 +203,39 @@ describe('register entry', () => {
 
     expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
     expect(elapsed).toBeLessThan(3_000);
+  });
+
+  it('explicit short shutdown releases process', async () => {
+    const agent = net.createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((done) => agent.listen(0, '127.0.0.1', done));
+    const { port } = agent.address() as net.AddressInfo;
+
+    try {
+      const started = Date.now();
+      const child = spawn(process.execPath, [join(fixtures, 'explicit-shutdown-app.mjs')], {
+        cwd: telemetryDir,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          OTEL_SERVICE_NAME: 'explicit-app',
+          MLSYSOPS_DISCOVERY_ENABLED: 'false',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const code = await new Promise<number | null>((done) => child.once('exit', done));
+
+      // The agent accepts connections and never answers; the settings' own shutdown deadline
+      // is 5 s, so an exit well before it shows the shorter deadline released everything.
+      expect(code, output).toBe(0);
+      expect(output).toContain('"timedOut":true');
+      expect(Date.now() - started).toBeLessThan(4_000);
+    } finally {
+      agent.close();
+    }
   });
 
   it('OTEL_SDK_DISABLED leaves app alone', async () => {

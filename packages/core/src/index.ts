@@ -68,6 +68,13 @@ export type {
   TransportStats,
   TransportStatus,
 } from './export/transport-stats.js';
+export {
+  type DeadlineAwareExporter,
+  type FlushableExporter,
+  flushExporter,
+  isDeadlineAware,
+  stopExporterNow,
+} from './lifecycle/exporter-deadline.js';
 export { type GlobalApiType, isGlobalRegistered } from './lifecycle/global-registration.js';
 export { type FlushResult, settleWithin } from './lifecycle/settle-within.js';
 export {

@@ -291,6 +291,22 @@ describe('HTTP transport', () => {
     expect(transport.enqueue(batch('c'))).toBe('shut-down');
   });
 
+  it('shortens running shutdown on second call', async () => {
+    const agent = track(await startHangingServer());
+    const transport = transportTo({ url: `${agent.url}/v1/traces`, protocol: 'http/protobuf' });
+
+    transport.enqueue(batch('a', 5));
+    await waitFor(() => agent.connections === 1);
+    const started = Date.now();
+    const first = transport.shutdown(30_000);
+    const second = transport.shutdown(0);
+
+    expect(second).toBe(first);
+    const report = await first;
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(report.droppedItems.shutdown).toBe(5);
+  });
+
   it('times out hanging request', async () => {
     const agent = track(await startHangingServer());
     const transport = transportTo({

@@ -207,10 +207,7 @@ describe('resolveSettings resource precedence', () => {
           'POD_UID',
         ],
       ],
-      [
-        'containerName',
-        ['OTEL_RESOURCE_ATTRIBUTES:k8s.container.name', 'K8S_CONTAINER_NAME', 'CONTAINER_NAME'],
-      ],
+      ['containerName', ['OTEL_RESOURCE_ATTRIBUTES:k8s.container.name', 'K8S_CONTAINER_NAME']],
       [
         'deploymentEnvironment',
         ['MLSYSOPS_DEPLOYMENT_ENVIRONMENT', 'OTEL_RESOURCE_ATTRIBUTES:deployment.environment.name'],
@@ -239,6 +236,12 @@ describe('resolveSettings resource precedence', () => {
         expect(resolve({ [field]: 'code' }, env).resource[field]).toBe('code');
       }
     }
+  });
+
+  it('ignores a bare CONTAINER_NAME', () => {
+    const settings = resolveSettings({}, { CONTAINER_NAME: 'sandbox-1234' });
+
+    expect(settings.resource.containerName).toBeUndefined();
   });
 
   it('namespace falls back to the service-account file', () => {

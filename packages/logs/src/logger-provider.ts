@@ -2,10 +2,12 @@ import {
   createComponentLogger,
   createMlsysopsResource,
   type FlushResult,
+  flushExporter,
   isGlobalRegistered,
   type LogSeverityName,
   resolveSettings,
   settleWithin,
+  stopExporterNow,
   type TelemetryOptions,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -167,16 +169,22 @@ export function startLogs(options: LogsOptions = {}): LogsHandle {
       }),
     forceFlush: (timeoutMillis = batch.exportTimeoutMillis) =>
       settleWithin(async () => {
+        const deadline = Date.now() + timeoutMillis;
         await provider.forceFlush({ timeoutMillis });
-        // The batch processor hands its batch to the exporter only; the exporter's own
-        // forceFlush waits until its buffer is delivered.
-        await exporter.forceFlush?.();
+        // The batch processor hands its batch to the exporter only; the exporter's own flush
+        // waits until its buffer is delivered, within what is left of the deadline.
+        await flushExporter(exporter, Math.max(0, deadline - Date.now()));
       }, timeoutMillis),
     shutdown: (timeoutMillis = settings.shutdownTimeoutMillis) => {
       stopped ??= settleWithin(async () => {
         await provider.shutdown();
         if (registeredGlobal) logs.disable();
-      }, timeoutMillis);
+      }, timeoutMillis).then((result) => {
+        // Past the deadline the exporter may still wait for its own, longer one; stopping it
+        // releases its sockets and timers so that nothing keeps the process alive.
+        stopExporterNow(exporter);
+        return result;
+      });
       return stopped;
     },
   };

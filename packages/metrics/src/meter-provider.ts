@@ -5,6 +5,7 @@ import {
   isGlobalRegistered,
   resolveSettings,
   settleWithin,
+  stopExporterNow,
   type TelemetryOptions,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -149,7 +150,12 @@ export function startMetrics(options: MetricsOptions = {}): MetricsHandle {
       stopped ??= settleWithin(async () => {
         await provider.shutdown({ timeoutMillis });
         if (registeredGlobal && metrics.getMeterProvider() === provider) metrics.disable();
-      }, timeoutMillis);
+      }, timeoutMillis).then((result) => {
+        // Past the deadline the exporter may still wait for its own, longer one; stopping it
+        // releases its sockets and timers so that nothing keeps the process alive.
+        stopExporterNow(exporter);
+        return result;
+      });
       return stopped;
     },
   };

@@ -107,13 +107,25 @@ function validateCap(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+/** A caller of `forceFlush` or `shutdown` waiting for the queue to drain or its deadline. */
+interface FlushWaiter {
+  /** Sequence number of the last batch that the caller waits for. */
+  readonly sequence: number;
+  /** Time at which the wait ends, in milliseconds since the epoch. */
+  deadlineMillis: number;
+  /** Ends the wait now. */
+  wake(): void;
+  /** Moves the deadline to an earlier time. */
+  reschedule(deadlineMillis: number): void;
+}
+
 class Transport implements OtlpTransport {
   readonly signal: OtlpSignal;
   private readonly queue: ExportQueue;
   private readonly retry: ResolvedRetryOptions;
   private readonly logger: ComponentLogger;
   private readonly abortController = new AbortController();
-  private readonly flushWaiters = new Set<{ sequence: number; wake: () => void }>();
+  private readonly flushWaiters = new Set<FlushWaiter>();
   private httpSender: Sender | undefined;
   private grpcSender: Sender | undefined;
 
@@ -172,7 +184,12 @@ class Transport implements OtlpTransport {
   }
 
   shutdown(timeoutMillis = DEFAULT_FLUSH_TIMEOUT_MILLIS): Promise<DeliveryReport> {
-    if (this.shutdownReport !== undefined) return this.shutdownReport;
+    if (this.shutdownReport !== undefined) {
+      // A second call with a shorter deadline shortens the running shutdown, so a caller
+      // that gives up early is not held by the longer deadline of the first call.
+      this.shortenFlushWaits(Date.now() + timeoutMillis);
+      return this.shutdownReport;
+    }
     this.shutdownReport = this.runShutdown(timeoutMillis);
     return this.shutdownReport;
   }
@@ -247,15 +264,24 @@ class Transport implements OtlpTransport {
     }
 
     await new Promise<void>((resolve) => {
-      const waiter = { sequence, wake: () => settle() };
       // This timer stays ref()'d, so a process that awaits a flush or shutdown while the
       // queue waits for a backoff does not exit with the promise pending. The deadline bounds
       // how long it keeps the process alive.
-      const timer = setTimeout(() => settle(), Math.max(0, deadlineMillis - Date.now()));
+      let timer = setTimeout(() => settle(), Math.max(0, deadlineMillis - Date.now()));
       const settle = (): void => {
         clearTimeout(timer);
         this.flushWaiters.delete(waiter);
         resolve();
+      };
+      const waiter: FlushWaiter = {
+        sequence,
+        deadlineMillis,
+        wake: settle,
+        reschedule: (earlierMillis) => {
+          clearTimeout(timer);
+          waiter.deadlineMillis = earlierMillis;
+          timer = setTimeout(settle, Math.max(0, earlierMillis - Date.now()));
+        },
       };
       this.flushWaiters.add(waiter);
       this.wakeFlushWaiters();
@@ -270,6 +296,12 @@ class Transport implements OtlpTransport {
       droppedItems: subtractDroppedItems(after.droppedItems, before.droppedItems),
       failedItems: after.failedItems - before.failedItems,
     };
+  }
+
+  private shortenFlushWaits(deadlineMillis: number): void {
+    for (const waiter of this.flushWaiters) {
+      if (waiter.deadlineMillis > deadlineMillis) waiter.reschedule(deadlineMillis);
+    }
   }
 
   private wakeFlushWaiters(): void {

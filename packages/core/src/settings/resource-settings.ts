@@ -166,8 +166,9 @@ export function resolveResourceSettings(
       ['containerName', options.containerName],
       code('k8s.container.name'),
       otel('k8s.container.name'),
+      // A bare CONTAINER_NAME is left out: container runtimes and sandboxes outside
+      // Kubernetes set it to their own identifiers.
       variable('K8S_CONTAINER_NAME'),
-      variable('CONTAINER_NAME'),
     ]),
     deploymentEnvironment: context.pickOptional(path('deploymentEnvironment'), [
       ['deploymentEnvironment', options.deploymentEnvironment],
