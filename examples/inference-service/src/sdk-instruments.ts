@@ -1,9 +1,4 @@
-import {
-  DURATION_BUCKETS_SECONDS,
-  METRIC_INFERENCE_ERRORS,
-  METRIC_MODEL_IN_USE,
-  METRIC_QUEUE_DEPTH,
-} from '@mlsysops/telemetry-metrics';
+import { createStandardInstruments, DURATION_BUCKETS_SECONDS } from '@mlsysops/telemetry-metrics';
 import {
   type Attributes,
   type Counter,
@@ -40,22 +35,12 @@ export function createSdkInstruments(
   batcher: Batcher<number[], Prediction>,
   modelAttributes: Attributes,
 ): SdkInstruments {
-  const errors = meter.createCounter(METRIC_INFERENCE_ERRORS, {
-    description: 'Inference requests that failed.',
-    unit: '{error}',
-    valueType: ValueType.INT,
-  });
-  const queueDepth = meter.createUpDownCounter(METRIC_QUEUE_DEPTH, {
-    description: 'Items waiting in the work queue.',
-    unit: '{item}',
-    valueType: ValueType.INT,
-  });
-  const modelInUse = meter.createGauge(METRIC_MODEL_IN_USE, {
-    description: '1 for the model version in use, 0 for a replaced version.',
-    unit: '1',
-    valueType: ValueType.INT,
-  });
-  modelInUse.record(1, modelAttributes);
+  // The standard instruments carry the units and names of docs/metric-names.md, so the
+  // Prometheus names match across components (`mlsysops_model_in_use`, not `_ratio`).
+  const standard = createStandardInstruments(meter);
+  const errors = standard.inferenceErrors;
+  const queueDepth = standard.queueDepth;
+  standard.modelInUse.record(1, modelAttributes);
 
   const predictions = meter.createCounter('inference.predictions', {
     description: 'Predictions returned, by predicted link-quality label.',

@@ -97,8 +97,7 @@ const PREDICT_ROUTE = '/predict';
  * - `mlsysops.inference.requests`, pre-aggregated counter (`mlsysops_inference_requests_total`);
  * - `mlsysops.inference.errors`, counter by `error.type` (`mlsysops_inference_errors_total`);
  * - `mlsysops.queue.depth`, up-down counter (`mlsysops_queue_depth`);
- * - `mlsysops.model.in_use`, gauge, 1 for the served version (`mlsysops_model_in_use_ratio`,
- *   because the Collector appends `_ratio` for the unit `1`);
+ * - `mlsysops.model.in_use`, gauge, 1 for the served version (`mlsysops_model_in_use`);
  * - `inference.predictions`, counter by `inference.label` (`inference_predictions_total`);
  * - `inference.batch.size`, histogram of requests per batch (`inference_batch_size_bucket`);
  * - `inference.batch.duration`, s, histogram (`inference_batch_duration_seconds_bucket`);
