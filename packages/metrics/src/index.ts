@@ -1,3 +1,4 @@
+export type { FlushResult } from '@mlsysops/telemetry-core';
 export {
   type AdjustableMetricFilter,
   createAdjustableMetricFilter,
@@ -63,7 +64,6 @@ export {
   type PreAggregatorStats,
   registerPreAggregatorTelemetry,
 } from './preaggregation/index.js';
-export { type FlushResult, settleWithin } from './settle-within.js';
 export {
   createStandardInstruments,
   STANDARD_METER_NAME,
