@@ -2,7 +2,6 @@
 import { type LocalReader, parseExposition } from '@mlsysops/telemetry-query';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readServiceConfig } from '../examples/inference-service/src/config.js';
-import { retainLatestWindows } from '../examples/inference-service/src/retained-producer.js';
 import { readAgentConfig } from '../examples/ml-agent/src/config.js';
 import { firstValue, observationQueries } from '../examples/ml-agent/src/promql-source.js';
 import { createTextSource } from '../examples/ml-agent/src/text-source.js';
@@ -112,53 +111,6 @@ describe('agent promql source', () => {
     expect(firstValue({ resultType: 'vector', result: [], warnings: [], infos: [] })).toBe(
       undefined,
     );
-  });
-});
-
-describe('retained producer', () => {
-  const point = (route: string, value: number) => ({
-    startTime: [0, 0] as [number, number],
-    endTime: [1, 0] as [number, number],
-    attributes: { route },
-    value,
-  });
-  const result = (points: ReturnType<typeof point>[]) => ({
-    resourceMetrics: {
-      resource: {} as never,
-      scopeMetrics:
-        points.length === 0
-          ? []
-          : [
-              {
-                scope: { name: 'test' },
-                metrics: [
-                  {
-                    descriptor: { name: 'requests', description: '', unit: '', valueType: 1 },
-                    aggregationTemporality: 1,
-                    dataPointType: 3,
-                    isMonotonic: true,
-                    dataPoints: points,
-                  },
-                ],
-              },
-            ],
-    },
-    errors: [],
-  });
-
-  it('repeats the latest window', async () => {
-    const windows = [result([point('a', 1), point('b', 2)]), result([]), result([point('a', 5)])];
-    let next = 0;
-    const producer = retainLatestWindows({ collect: async () => windows[next++] as never });
-
-    const values = async () =>
-      (await producer.collect()).resourceMetrics.scopeMetrics.flatMap((s) =>
-        s.metrics.flatMap((m) => m.dataPoints.map((p) => `${p.attributes.route}=${p.value}`)),
-      );
-
-    expect(await values()).toEqual(['a=1', 'b=2']);
-    expect(await values()).toEqual(['a=1', 'b=2']);
-    expect(await values()).toEqual(['a=5', 'b=2']);
   });
 });
 

@@ -31,10 +31,8 @@ const model = trainModel(train, test);
 const requestMetrics = createRequestMetrics(config.preAggregationIntervalMillis);
 
 // With GET /metrics, the OpenTelemetry Prometheus exporter (its own HTTP server off) reads
-// the pre-aggregator next to the OTLP reader, so both get the retaining producer.
-const preAggregationProducer = config.exposeMetrics
-  ? requestMetrics.retainingProducer
-  : requestMetrics.producer;
+// the pre-aggregator next to the OTLP reader. Both get the same cumulative totals.
+const preAggregationProducer = requestMetrics.producer;
 const prometheus = config.exposeMetrics
   ? new PrometheusExporter({
       preventServerStart: true,

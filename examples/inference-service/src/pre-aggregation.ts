@@ -8,7 +8,6 @@ import {
   type PreAggregatorStats,
 } from '@mlsysops/telemetry-metrics';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
-import { retainLatestWindows } from './retained-producer.js';
 
 /** The per-request instruments, aggregated in process before the SDK sees them. */
 export interface RequestMetrics {
@@ -16,14 +15,11 @@ export interface RequestMetrics {
   duration: PreAggregatedRecorder;
   /** `mlsysops.inference.requests`, every /predict request whatever the outcome. */
   requests: PreAggregatedCounter;
-  /** Producer that returns each closed window once, for a single push reader. */
-  producer: MetricProducer;
   /**
-   * Producer that returns the latest window of every series on every collection, for a
-   * pull reader, or for several readers at once, since each collection of `producer` drains
-   * the closed windows and a second reader would miss them.
+   * Producer for the readers. With cumulative temporality every reader that collects, push
+   * or pull, gets the latest totals.
    */
-  retainingProducer: MetricProducer;
+  producer: MetricProducer;
   /** Measurements recorded and data points exported so far. */
   stats(): PreAggregatorStats;
   /** Closes the open windows so the next collection exports them. */
@@ -58,7 +54,6 @@ export function createRequestMetrics(intervalMillis: number): RequestMetrics {
     duration,
     requests,
     producer: preAggregator,
-    retainingProducer: retainLatestWindows(preAggregator),
     stats: () => preAggregator.stats(),
     forceFlush: () => preAggregator.forceFlush(),
     shutdown: () => preAggregator.shutdown(),

@@ -145,9 +145,15 @@ export function startMetrics(options: MetricsOptions = {}): MetricsHandle {
     exporter,
     getMeter: (name, version) => provider.getMeter(name, version),
     forceFlush: (timeoutMillis = settings.metricExportTimeoutMillis) =>
-      settleWithin(() => provider.forceFlush({ timeoutMillis }), timeoutMillis),
+      settleWithin(async () => {
+        // Closing the producers' current windows first puts their unfinished windows into
+        // this export.
+        await flushProducers(options.metricProducers, 'forceFlush');
+        await provider.forceFlush({ timeoutMillis });
+      }, timeoutMillis),
     shutdown: (timeoutMillis = settings.shutdownTimeoutMillis) => {
       stopped ??= settleWithin(async () => {
+        await flushProducers(options.metricProducers, 'shutdown');
         await provider.shutdown({ timeoutMillis });
         if (registeredGlobal && metrics.getMeterProvider() === provider) metrics.disable();
       }, timeoutMillis).then((result) => {
@@ -159,6 +165,32 @@ export function startMetrics(options: MetricsOptions = {}): MetricsHandle {
       return stopped;
     },
   };
+}
+
+/**
+ * Calls `forceFlush` or `shutdown` on every producer that has it, such as a pre-aggregator,
+ * and logs instead of failing when one of them rejects.
+ */
+async function flushProducers(
+  producers: readonly MetricProducer[] | undefined,
+  operation: 'forceFlush' | 'shutdown',
+): Promise<void> {
+  if (producers === undefined) return;
+
+  await Promise.all(
+    producers.map(async (producer) => {
+      const hook = (producer as Partial<Record<typeof operation, () => Promise<void>>>)[operation];
+      if (typeof hook !== 'function') return;
+      try {
+        await hook.call(producer);
+      } catch (error) {
+        log.warnRateLimited(
+          `producer-${operation}`,
+          `metric producer ${operation} failed: ${error}`,
+        );
+      }
+    }),
+  );
 }
 
 function registerGlobalProvider(provider: MeterProvider, register: boolean): boolean {

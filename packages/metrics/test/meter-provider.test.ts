@@ -8,6 +8,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MetricsHandle, startMetrics } from '../src/meter-provider.js';
+import { createPreAggregator } from '../src/preaggregation/index.js';
 
 let handle: MetricsHandle | undefined;
 
@@ -121,6 +122,32 @@ describe('startMetrics', () => {
     const fast = scopes.find((s) => s.scope.name === 'pre-aggregation')!.metrics[0]!;
     expect(fast.descriptor.name).toBe('fast.counter');
     expect(fast.dataPoints[0]!.value).toBe(123);
+  });
+
+  it('flushes pre-aggregator windows', async () => {
+    const preAggregator = createPreAggregator({ intervalMillis: 600_000 });
+    const requests = preAggregator.counter('fast.requests');
+    const { handle, exporter } = start({ metricProducers: [preAggregator] });
+
+    requests.add(7);
+    await handle.forceFlush(2_000);
+
+    const fast = lastMetrics(exporter).find((m) => m.descriptor.name === 'fast.requests')!;
+    expect(fast.dataPoints[0]!.value).toBe(7);
+  });
+
+  it('shutdown closes pre-aggregator', async () => {
+    const preAggregator = createPreAggregator({ intervalMillis: 600_000 });
+    const requests = preAggregator.counter('fast.requests');
+    const { handle, exporter } = start({ metricProducers: [preAggregator] });
+
+    requests.add(3);
+    await handle.shutdown(2_000);
+
+    const fast = lastMetrics(exporter).find((m) => m.descriptor.name === 'fast.requests')!;
+    expect(fast.dataPoints[0]!.value).toBe(3);
+    requests.add(1);
+    expect(preAggregator.stats().dropped.afterShutdown).toBe(1);
   });
 
   it('registers the global provider', () => {

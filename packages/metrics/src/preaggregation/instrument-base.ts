@@ -174,10 +174,15 @@ export abstract class InstrumentBase {
     this.windowStartMillis = nowMillis;
   }
 
-  /** Removes and returns the closed windows not yet exported, or undefined when there are none. */
+  /**
+   * Returns the closed windows to export, or undefined when there are none. A cumulative
+   * snapshot stays in place until the next window closes, so every reader that collects (an
+   * OTLP reader and a Prometheus pull reader, say) gets the same totals. Delta windows and
+   * gauge windows are removed: they go to the first reader that collects.
+   */
   takePending(): PendingWindow | undefined {
     const pending = this.pending;
-    this.pending = undefined;
+    if (this.resetsEachWindow) this.pending = undefined;
     return pending;
   }
 
