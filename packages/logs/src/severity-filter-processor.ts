@@ -16,7 +16,7 @@ const SEVERITY_FLOOR: Readonly<Record<LogSeverityName, SeverityNumber>> = {
 const SEVERITY_NAMES = Object.keys(SEVERITY_FLOOR) as LogSeverityName[];
 
 /**
- * A log record processor that passes records at or above a minimum severity to the processor
+ * A log record processor that passes records at or above a minimum severity to the processors
  * it wraps, with a minimum that can change at run time. Records without a severity number pass,
  * as the SDK's logger configurator lets them pass.
  */
@@ -25,7 +25,11 @@ export interface SeverityFilterProcessor extends LogRecordProcessor {
   readonly minSeverity: LogSeverityName;
   /** Sets the minimum severity; records emitted afterwards use it. Throws for an unknown name. */
   setMinSeverity(minSeverity: LogSeverityName): void;
-  /** Returns the number of records filtered out since start. */
+  /**
+   * Returns the number of records below the minimum that reached `onEmit` since start. When
+   * this filter is the provider's only processor, its `enabled()` result makes the SDK skip
+   * such records before they are created, so they are not counted.
+   */
   filteredRecords(): number;
 }
 
@@ -44,7 +48,7 @@ class SeverityFilter implements SeverityFilterProcessor {
   private filtered = 0;
 
   constructor(
-    private readonly inner: LogRecordProcessor,
+    private readonly inner: readonly LogRecordProcessor[],
     minSeverity: LogSeverityName,
   ) {
     this.minSeverity = checkSeverity(minSeverity);
@@ -65,7 +69,7 @@ class SeverityFilter implements SeverityFilterProcessor {
       this.filtered++;
       return;
     }
-    this.inner.onEmit(logRecord, context);
+    for (const processor of this.inner) processor.onEmit(logRecord, context);
   }
 
   enabled(options: {
@@ -75,15 +79,15 @@ class SeverityFilter implements SeverityFilterProcessor {
     eventName?: string;
   }): boolean {
     if (this.isBelow(options.severityNumber)) return false;
-    return this.inner.enabled?.(options) ?? true;
+    return this.inner.some((processor) => processor.enabled?.(options) ?? true);
   }
 
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.inner.map((processor) => processor.forceFlush()));
   }
 
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
+  async shutdown(): Promise<void> {
+    await Promise.all(this.inner.map((processor) => processor.shutdown()));
   }
 
   private isBelow(severity: SeverityNumber | undefined): boolean {
@@ -94,12 +98,14 @@ class SeverityFilter implements SeverityFilterProcessor {
 }
 
 /**
- * Wraps `inner` (usually the batch processor) in a {@link SeverityFilterProcessor} that starts
- * at `minSeverity`. Throws a `RangeError` for an unknown severity name.
+ * Wraps `inner` (a processor, or several run in order, such as the application's processors and
+ * the batch processor) in a {@link SeverityFilterProcessor} that starts at `minSeverity`.
+ * Throws a `RangeError` for an unknown severity name.
  */
 export function createSeverityFilterProcessor(
-  inner: LogRecordProcessor,
+  inner: LogRecordProcessor | readonly LogRecordProcessor[],
   minSeverity: LogSeverityName = 'trace',
 ): SeverityFilterProcessor {
-  return new SeverityFilter(inner, minSeverity);
+  const processors = Array.isArray(inner) ? [...inner] : [inner as LogRecordProcessor];
+  return new SeverityFilter(processors, minSeverity);
 }

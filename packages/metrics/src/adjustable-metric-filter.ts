@@ -64,7 +64,11 @@ function filterAttributes(attributes: Attributes, rule: CompiledRule): Attribute
 }
 
 function attributesKey(attributes: Attributes): string {
-  return JSON.stringify(Object.keys(attributes).sort().map((key) => [key, attributes[key]]));
+  return JSON.stringify(
+    Object.keys(attributes)
+      .sort()
+      .map((key) => [key, attributes[key]]),
+  );
 }
 
 function earlier(a: [number, number], b: [number, number]): [number, number] {
@@ -155,7 +159,11 @@ function mergeExponential(a: ExponentialHistogram, b: ExponentialHistogram): Exp
 }
 
 /** Merges `b` into `a`, where both belong to one metric of type `type`. */
-function mergePoint(type: DataPointType, a: DataPoint<unknown>, b: DataPoint<unknown>): DataPoint<unknown> {
+function mergePoint(
+  type: DataPointType,
+  a: DataPoint<unknown>,
+  b: DataPoint<unknown>,
+): DataPoint<unknown> {
   const startTime = earlier(a.startTime, b.startTime);
   const endTime = later(a.endTime, b.endTime);
 

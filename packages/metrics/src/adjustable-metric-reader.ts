@@ -33,7 +33,12 @@ export interface AdjustableMetricReaderOptions
 }
 
 function checkInterval(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > MAX_TIMER_MILLIS) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value <= 0 ||
+    value > MAX_TIMER_MILLIS
+  ) {
     throw new RangeError(
       `Invalid ${option}: ${JSON.stringify(value)}; expected an integer number of milliseconds from 1 to ${MAX_TIMER_MILLIS}.`,
     );
@@ -66,9 +71,9 @@ export class AdjustableMetricReader extends MetricReader {
       otelComponentType: 'periodic_metric_reader',
       metricProducers,
       cardinalitySelector: (instrumentType) => {
-        const key = instrumentType.toLowerCase().replace(/_(\w)/g, (_, letter: string) =>
-          letter.toUpperCase(),
-        ) as keyof typeof limits;
+        const key = instrumentType
+          .toLowerCase()
+          .replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase()) as keyof typeof limits;
         return limits[key] ?? limits.default;
       },
     });
@@ -179,7 +184,10 @@ export class AdjustableMetricReader extends MetricReader {
     const timeoutMillis = this.exportTimeoutMillis;
     const { resourceMetrics, errors } = await this.collect({ timeoutMillis });
     if (errors.length > 0) {
-      log.warnRateLimited('collect', `metric collection reported ${errors.length} error(s): ${String(errors[0])}`);
+      log.warnRateLimited(
+        'collect',
+        `metric collection reported ${errors.length} error(s): ${String(errors[0])}`,
+      );
     }
     if (resourceMetrics.resource.asyncAttributesPending) {
       await resourceMetrics.resource.waitForAsyncAttributes?.();
@@ -190,7 +198,10 @@ export class AdjustableMetricReader extends MetricReader {
 
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMillis} ms`)), timeoutMillis);
+      timer = setTimeout(
+        () => reject(new Error(`timed out after ${timeoutMillis} ms`)),
+        timeoutMillis,
+      );
       timer.unref();
     });
     try {

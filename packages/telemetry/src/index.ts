@@ -18,6 +18,23 @@ export {
   MLSTELEMETRY_QUERY_VARIABLES,
   queryOptionsFromEnv,
 } from './mlstelemetry/query-client.js';
+export {
+  createReconfigurationController,
+  type EffectiveReconfigurableSettings,
+  type ReconfigurationChange,
+  type ReconfigurationController,
+  type ReconfigurationStatus,
+  type ReconfigurationTargets,
+  type ReconfigureResult,
+} from './reconfigure-controller.js';
+export {
+  type AttachedReconfiguration,
+  type PreparedReconfiguration,
+  prepareReconfiguration,
+  type ReconfigurableHandles,
+  type ReconfigurableSignalOptions,
+  type ReconfigurationOptions,
+} from './reconfigure-wiring.js';
 export { getRegisteredTelemetry } from './registered-telemetry.js';
 export {
   ATTR_TELEMETRY_DROP_REASON,

@@ -3,17 +3,17 @@ import {
   createComponentLogger,
   type LogSeverityName,
   type MetricViewRule,
+  RECONFIGURABLE_FIELDS,
   type ReconfigurableField,
   type ReconfigurableSettings,
   ReconfigurationError,
   type ReconfigurationSource,
-  RECONFIGURABLE_FIELDS,
   type SettingsFileWatcherStatus,
   validateReconfiguration,
 } from '@mlsysops/telemetry-core';
+import type { SeverityFilterProcessor } from '@mlsysops/telemetry-logs';
 import type { AdjustableMetricReader } from '@mlsysops/telemetry-metrics';
 import type { AdjustableSampler } from '@mlsysops/telemetry-traces';
-import type { SeverityFilterProcessor } from '@mlsysops/telemetry-logs';
 
 const log = createComponentLogger('@mlsysops/telemetry/reconfigure');
 
@@ -53,7 +53,7 @@ export interface EffectiveReconfigurableSettings {
 export interface ReconfigurationChange {
   /** Wall-clock time of the change, in milliseconds since the epoch. */
   timeMillis: number;
-  /** Where the change came from. */
+  /** Origin of the change. */
   source: ReconfigurationSource;
   /** Fields whose value changed. */
   fields: ReconfigurableField[];
@@ -85,7 +85,10 @@ export interface ReconfigurationController {
    * Validates `partialSettings` and applies all of it, or throws a `ReconfigurationError`
    * naming the field, the value and what is accepted and applies nothing.
    */
-  reconfigure(partialSettings: ReconfigurableSettings, source?: ReconfigurationSource): ReconfigureResult;
+  reconfigure(
+    partialSettings: ReconfigurableSettings,
+    source?: ReconfigurationSource,
+  ): ReconfigureResult;
   /** Returns the current values and the time and source of the last change. */
   status(): ReconfigurationStatus;
 }
@@ -177,7 +180,8 @@ class Controller implements ReconfigurationController {
       metricViews: metricReader?.viewRules,
       tracesSamplerRatio: sampler?.ratio,
       logMinSeverity: severityFilter?.minSeverity,
-      agentEndpoint: endpointOverride === undefined ? undefined : (endpointOverride.endpoint ?? null),
+      agentEndpoint:
+        endpointOverride === undefined ? undefined : (endpointOverride.endpoint ?? null),
     };
   }
 }

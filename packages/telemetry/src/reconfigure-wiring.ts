@@ -111,11 +111,11 @@ function checkMillis(option: string, value: unknown): void {
 }
 
 /**
- * Prepares a pipeline for run-time reconfiguration before its signals start: it gives traces
- * an adjustable sampler (following `tracesSampler` and `tracesSamplerRatio`) unless the
- * application passed a sampler, and builds the default exporters over a locator that honours
- * an endpoint override unless the application passed an exporter. The metric reader and the
- * log severity filter come from the started handles.
+ * Prepares a pipeline for run-time reconfiguration before its signals start. Traces get an
+ * adjustable sampler that starts from `tracesSampler` and `tracesSamplerRatio`, unless the
+ * application passed a sampler. Each signal gets its default exporter over a locator that
+ * applies an endpoint override, unless the application passed an exporter. The metric reader
+ * and the log severity filter come from the started handles.
  */
 export function prepareReconfiguration<T extends ReconfigurableSignalOptions>(
   options: T & ReconfigurationOptions,
