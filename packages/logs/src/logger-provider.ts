@@ -22,12 +22,15 @@ import {
 import type { Resource } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
-  createLoggerConfigurator,
   type LogRecordExporter,
   type LogRecordProcessor,
   LoggerProvider as SdkLoggerProvider,
 } from '@opentelemetry/sdk-logs';
 import { createDefaultLogRecordExporter } from './default-exporter.js';
+import {
+  createSeverityFilterProcessor,
+  type SeverityFilterProcessor,
+} from './severity-filter-processor.js';
 
 import {
   createStructuredLogger,
@@ -79,6 +82,8 @@ export interface LogsHandle {
   readonly registeredGlobal: boolean;
   /** The exporter of the batch processor, for its counters; undefined when disabled. */
   readonly exporter: LogRecordExporter | undefined;
+  /** Filter in front of every processor, whose minimum severity can change; undefined when disabled. */
+  readonly severityFilter: SeverityFilterProcessor | undefined;
   /** Returns an OpenTelemetry logger of this provider, for log appenders. */
   getLogger(name: string, version?: string): Logger;
   /**
@@ -101,6 +106,7 @@ function createDisabledHandle(): LogsHandle {
     loggerProvider: noop,
     registeredGlobal: false,
     exporter: undefined,
+    severityFilter: undefined,
     getLogger: () => createNoopLogger(),
     createLogger: (options) => createStructuredLogger({ ...options, loggerProvider: noop }),
     forceFlush: async () => DONE,
@@ -128,16 +134,10 @@ export function startLogs(options: LogsOptions = {}): LogsHandle {
   const exporter = options.exporter ?? createDefaultLogRecordExporter(settings);
   const batch = settings.batchLogRecordProcessor;
 
-  const provider = new SdkLoggerProvider({
-    resource,
-    logRecordLimits: {
-      attributeCountLimit: settings.attributeCountLimit,
-      attributeValueLengthLimit: settings.attributeValueLengthLimit,
-    },
-    loggerConfigurator: createLoggerConfigurator([
-      { pattern: '*', config: { minimumSeverity: MIN_SEVERITY_NUMBER[settings.logMinSeverity] } },
-    ]),
-    processors: [
+  // The filter enforces logMinSeverity so it can change at run time; the SDK caches each
+  // logger's configurator result when the logger is created.
+  const severityFilter = createSeverityFilterProcessor(
+    [
       ...(options.processors ?? []),
       new BatchLogRecordProcessor({
         exporter,
@@ -150,6 +150,16 @@ export function startLogs(options: LogsOptions = {}): LogsHandle {
           : { selfObsMeterProvider: options.selfObsMeterProvider }),
       }),
     ],
+    settings.logMinSeverity,
+  );
+
+  const provider = new SdkLoggerProvider({
+    resource,
+    logRecordLimits: {
+      attributeCountLimit: settings.attributeCountLimit,
+      attributeValueLengthLimit: settings.attributeValueLengthLimit,
+    },
+    processors: [severityFilter],
   });
 
   const registeredGlobal = registerGlobalProvider(provider, options.registerGlobal ?? true);
@@ -160,6 +170,7 @@ export function startLogs(options: LogsOptions = {}): LogsHandle {
     loggerProvider: provider,
     registeredGlobal,
     exporter,
+    severityFilter,
     getLogger: (name, version) => provider.getLogger(name, version),
     createLogger: (loggerOptions) =>
       createStructuredLogger({

@@ -14,12 +14,15 @@ import type { Resource } from '@opentelemetry/resources';
 import {
   type IMetricReader,
   type MetricProducer,
-  PeriodicExportingMetricReader,
   type PeriodicExportingMetricReaderOptions,
   type PushMetricExporter,
   MeterProvider as SdkMeterProvider,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import {
+  type AdjustableMetricReader,
+  createAdjustableMetricReader,
+} from './adjustable-metric-reader.js';
 import { createDefaultMetricExporter } from './default-exporter.js';
 
 const log = createComponentLogger('@mlsysops/telemetry-metrics/meter-provider');
@@ -61,6 +64,8 @@ export interface MetricsHandle {
   readonly registeredGlobal: boolean;
   /** The exporter of the periodic reader, for its counters; undefined when disabled. */
   readonly exporter: PushMetricExporter | undefined;
+  /** The periodic reader, whose interval and view rules can change; undefined when disabled. */
+  readonly reader: AdjustableMetricReader | undefined;
   /** Returns a meter of this provider. */
   getMeter(name: string, version?: string): Meter;
   /** Collects and exports now; resolves within `timeoutMillis` (default: the export timeout). */
@@ -80,6 +85,7 @@ function createDisabledHandle(): MetricsHandle {
     meterProvider: noopMeterProvider,
     registeredGlobal: false,
     exporter: undefined,
+    reader: undefined,
     getMeter: () => createNoopMeter(),
     forceFlush: async () => DONE,
     shutdown: async () => DONE,
@@ -118,7 +124,7 @@ export function startMetrics(options: MetricsOptions = {}): MetricsHandle {
   const resource = options.resource ?? createMlsysopsResource(settings);
   const exporter = options.exporter ?? createDefaultMetricExporter(settings);
 
-  const reader = new PeriodicExportingMetricReader({
+  const reader = createAdjustableMetricReader({
     exporter,
     exportIntervalMillis: settings.metricExportIntervalMillis,
     exportTimeoutMillis: Math.min(
@@ -143,6 +149,7 @@ export function startMetrics(options: MetricsOptions = {}): MetricsHandle {
     meterProvider: provider,
     registeredGlobal,
     exporter,
+    reader,
     getMeter: (name, version) => provider.getMeter(name, version),
     forceFlush: (timeoutMillis = settings.metricExportTimeoutMillis) =>
       settleWithin(async () => {

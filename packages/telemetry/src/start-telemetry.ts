@@ -2,6 +2,7 @@ import {
   createComponentLogger,
   createMlsysopsResource,
   type OtlpSignal,
+  type ReconfigurableSettings,
   resolveSettings,
   type TelemetryOptions,
   type TelemetrySettings,
@@ -15,6 +16,8 @@ import {
 import { type MetricsHandle, type MetricsOptions, startMetrics } from '@mlsysops/telemetry-metrics';
 import { startTraces, type TracesHandle, type TracesOptions } from '@mlsysops/telemetry-traces';
 import type { Meter, Tracer } from '@opentelemetry/api';
+import type { ReconfigureResult } from './reconfigure-controller.js';
+import { prepareReconfiguration, type ReconfigurationOptions } from './reconfigure-wiring.js';
 import { registerSelfTelemetry, SELF_TELEMETRY_METER_NAME } from './self-telemetry.js';
 import { installShutdownHandlers } from './shutdown-signals.js';
 import {
@@ -35,7 +38,7 @@ type SharedKeys =
   | 'selfObsMeterProvider';
 
 /** Options for {@link startTelemetry}: the shared telemetry options plus per-signal wiring. */
-export interface StartTelemetryOptions extends TelemetryOptions {
+export interface StartTelemetryOptions extends TelemetryOptions, ReconfigurationOptions {
   /** Environment read by `resolveSettings`. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Register providers, context manager and propagators globally. Default true. */
@@ -98,6 +101,12 @@ export interface Telemetry {
   shutdown(timeoutMillis?: number): Promise<TelemetryFlushReport>;
   /** Returns the agent endpoint, reachability and delivery counters per signal. */
   status(): TelemetryStatus;
+  /**
+   * Changes the metric export interval, metric views, sampling ratio, minimum log severity or
+   * agent endpoint at run time; see docs/reconfiguration.md. Throws a `ReconfigurationError`
+   * naming the field, the value and what is accepted, and then applies nothing.
+   */
+  reconfigure(partialSettings: ReconfigurableSettings): ReconfigureResult;
 }
 
 const SIGNALS: readonly OtlpSignal[] = ['metrics', 'traces', 'logs'];
@@ -113,7 +122,9 @@ export function startTelemetry(options: StartTelemetryOptions = {}): Telemetry {
   const resource = settings.disabled ? undefined : createMlsysopsResource(settings);
   const shared = { settings, resource, registerGlobal: options.registerGlobal ?? true };
 
-  const handles = startSignals(options, shared, settings);
+  const reconfiguration = prepareReconfiguration(options, settings, options.env ?? process.env);
+  const handles = startSignals(reconfiguration.options, shared, settings);
+  const { controller, close: closeReconfiguration } = reconfiguration.attach(handles);
   const { metrics: metricsHandle, traces: tracesHandle, logs: logsHandle } = handles;
 
   const scopeName = options.scopeName ?? settings.resource.serviceName;
@@ -169,6 +180,7 @@ export function startTelemetry(options: StartTelemetryOptions = {}): Telemetry {
     if (shutdownReport === undefined) {
       shutDown = true;
       removeHandlers?.();
+      closeReconfiguration();
       shutdownReport = flushAll('shutdown', timeoutMillis).then((report) => {
         if (!report.ok) {
           log.warn(`telemetry shutdown left data undelivered: ${describeReport(report)}`);
@@ -202,7 +214,9 @@ export function startTelemetry(options: StartTelemetryOptions = {}): Telemetry {
       serviceName: settings.resource.serviceName,
       shutDown,
       signals: readStatuses(),
+      reconfiguration: controller.status(),
     }),
+    reconfigure: (partialSettings) => controller.reconfigure(partialSettings),
   };
 }
 

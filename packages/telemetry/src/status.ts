@@ -4,6 +4,7 @@ import type {
   TransportStats,
   TransportStatus,
 } from '@mlsysops/telemetry-core';
+import type { ReconfigurationStatus } from './reconfigure-controller.js';
 
 /** Delivery status of one signal, as {@link Telemetry.status} reports it. */
 export interface SignalStatus {
@@ -42,6 +43,8 @@ export interface TelemetryStatus {
   shutDown: boolean;
   /** Per-signal delivery status. */
   signals: Record<OtlpSignal, SignalStatus>;
+  /** Reconfigurable settings in force and the time and source of the last change. */
+  reconfiguration: ReconfigurationStatus;
 }
 
 /** Transport status methods of an exporter. The transport exporters implement both. */

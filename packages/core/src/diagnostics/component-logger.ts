@@ -6,13 +6,13 @@ export const DEFAULT_WARNING_INTERVAL_MILLIS = 60_000;
 /**
  * A namespaced `diag` logger with rate-limited warnings. Every component of the
  * mlsysops-telemetry packages logs through one of these, so `diag.setLogger` is the single
- * place where an application sees what the packages report.
+ * place where an application receives what the packages report.
  */
 export interface ComponentLogger extends DiagLogger {
   /**
    * Logs `message` at warn level at most once per `intervalMillis` for the same `key`, and
    * counts the warnings that were held back. The next warning that passes reports that
-   * count, so repeats are never lost silently.
+   * count.
    */
   warnRateLimited(key: string, message: string, ...args: unknown[]): void;
   /** Logs `message` at warn level the first time `key` is seen, and never again. */

@@ -24,7 +24,7 @@ export function isDeadlineAware(exporter: unknown): exporter is DeadlineAwareExp
 
 /**
  * Flushes an exporter within `timeoutMillis`. A deadline-aware exporter gets the deadline
- * itself, so no wait of its own outlives it; any other exporter gets its own `forceFlush`,
+ * itself, so no wait of its own outlives it. Any other exporter gets its own `forceFlush`,
  * which the caller bounds.
  */
 export async function flushExporter(
