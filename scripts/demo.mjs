@@ -332,7 +332,9 @@ function printSummary(report) {
     const byLabel = Object.entries(counters.predictionsByLabel).map(([l, n]) => `${l} ${n}`);
     lines.push('', 'recorded by the inference service');
     lines.push(`  POST /predict requests: ${counters.inferenceRequests}`);
-    lines.push(`  HTTP responses by status: ${byStatus.join(', ') || 'none'}`);
+    lines.push(
+      `  HTTP responses by status, all routes (the agent's /control calls too): ${byStatus.join(', ') || 'none'}`,
+    );
     lines.push(
       `  predictions by label: ${byLabel.join(', ') || 'none'}; ${counters.batches} batches`,
     );
@@ -563,15 +565,19 @@ async function run(options, state) {
   if (mode.mode === 'full') {
     const { prometheus, levels, scrapeSamples } = state.infrastructure;
     const expected = serviceStopped?.counters.inferenceRequests ?? 0;
+    const expectedDecisions = report.agent.iterations.filter((it) => !it.error).length;
 
     // The last windows travel node agent -> cluster gateway -> continuum gateway -> Prometheus.
+    // Both the service's request total and the agent's decision total are awaited, since the
+    // agent flushes its last decision only when it stops.
     console.log('demo: waiting for the last data points to reach Prometheus');
+    const total = async (promql) =>
+      (await prometheus.query(promql).catch(() => [])).reduce((sum, s) => sum + s.value, 0);
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const samples = await prometheus
-        .query(`sum(mlsysops_inference_requests_total{job="${SERVICE_NAME}"})`)
-        .catch(() => []);
-      if ((samples[0]?.value ?? 0) >= expected && expected > 0) break;
+      const requests = await total(`sum(mlsysops_inference_requests_total{job="${SERVICE_NAME}"})`);
+      const decisions = await total(`sum(mlsysops_agent_decisions_total{job="${AGENT_NAME}"})`);
+      if (requests >= expected && expected > 0 && decisions >= expectedDecisions) break;
       await sleep(1000);
     }
 
