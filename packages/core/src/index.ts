@@ -37,6 +37,7 @@ export {
   redactUrl,
 } from './export/export-target.js';
 export {
+  type OtlpDeliveryControls,
   OtlpExporterBase,
   type OtlpExporterOptions,
   type OtlpSignalCodec,
@@ -106,6 +107,7 @@ export type {
 } from './reconfiguration/types.js';
 export {
   MAX_RECONFIGURED_EXPORT_INTERVAL_MILLIS,
+  MAX_RECONFIGURED_PREAGGREGATION_INTERVAL_MILLIS,
   MIN_RECONFIGURED_EXPORT_INTERVAL_MILLIS,
   RECONFIGURABLE_FIELDS,
   ReconfigurationError,

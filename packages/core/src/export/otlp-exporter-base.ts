@@ -18,6 +18,23 @@ export interface OtlpExporterOptions extends Omit<OtlpTransportOptions, 'signal'
   shutdownTimeoutMillis?: number;
 }
 
+/**
+ * Delivery controls that the OTLP exporters of these packages add to the SDK's exporter
+ * interfaces. Items are spans, log records or metric data points, as the signal has them.
+ */
+export interface OtlpDeliveryControls {
+  /** Tries to deliver everything queued within the flush deadline. Never rejects. */
+  forceFlush(): Promise<void>;
+  /** Tries to deliver everything queued within `timeoutMillis`, and reports what is pending. */
+  flush(timeoutMillis?: number): Promise<DeliveryReport>;
+  /** Shuts down within `timeoutMillis` and reports what had to be dropped. */
+  shutdownWithReport(timeoutMillis?: number): Promise<DeliveryReport>;
+  /** Returns the transport counters. */
+  getStats(): TransportStats;
+  /** Returns the transport counters with the delivery state. */
+  status(): TransportStatus;
+}
+
 /** Conversion of one signal's SDK data into serialized OTLP requests. */
 export interface OtlpSignalCodec<Items> {
   /** Serializes `items` in `encoding`. Returns undefined when serialization fails. */
@@ -43,7 +60,7 @@ function validateTimeout(name: string, value: number | undefined): number {
  * hands the bytes to an {@link OtlpTransport}, and reports success to the SDK as soon as the
  * batch is queued, so the SDK's `export` call does not wait for delivery.
  */
-export class OtlpExporterBase<Items> {
+export class OtlpExporterBase<Items> implements OtlpDeliveryControls {
   /** The transport that delivers this exporter's batches. */
   readonly transport: OtlpTransport;
   private readonly logger: ComponentLogger;

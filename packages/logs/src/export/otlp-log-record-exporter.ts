@@ -1,30 +1,22 @@
 import {
-  type DeliveryReport,
+  type OtlpDeliveryControls,
   OtlpExporterBase,
   type OtlpExporterOptions,
   type PartialSuccess,
-  type TransportStats,
-  type TransportStatus,
 } from '@mlsysops/telemetry-core';
-import type { ExportResult } from '@opentelemetry/core';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 
 /** Options of {@link createOtlpLogRecordExporter}. */
 export type OtlpLogRecordExporterOptions = Omit<OtlpExporterOptions, 'decodePartialSuccess'>;
 
-/** A `LogRecordExporter` that also reports delivery counters and flush results. */
-export interface OtlpLogRecordExporter extends LogRecordExporter {
+/**
+ * A `LogRecordExporter` that also reports delivery counters and flush results. The items in its
+ * counters are log records.
+ */
+export interface OtlpLogRecordExporter extends LogRecordExporter, OtlpDeliveryControls {
   /** Tries to deliver everything queued within the flush deadline. Never rejects. */
   forceFlush(): Promise<void>;
-  /** Tries to deliver everything queued within `timeoutMillis`, and reports what is pending. */
-  flush(timeoutMillis?: number): Promise<DeliveryReport>;
-  /** Shuts down within `timeoutMillis` and reports what had to be dropped. */
-  shutdownWithReport(timeoutMillis?: number): Promise<DeliveryReport>;
-  /** Returns the transport counters; items are log records. */
-  getStats(): TransportStats;
-  /** Returns the transport counters with the delivery state. */
-  status(): TransportStatus;
 }
 
 function decodePartialSuccess(body: Uint8Array, encoding: string): PartialSuccess | undefined {
@@ -37,11 +29,12 @@ function decodePartialSuccess(body: Uint8Array, encoding: string): PartialSucces
   };
 }
 
-class LogRecordExporterImpl implements OtlpLogRecordExporter {
-  private readonly base: OtlpExporterBase<ReadableLogRecord[]>;
-
+class LogRecordExporterImpl
+  extends OtlpExporterBase<ReadableLogRecord[]>
+  implements OtlpLogRecordExporter
+{
   constructor(options: OtlpLogRecordExporterOptions) {
-    this.base = new OtlpExporterBase<ReadableLogRecord[]>(
+    super(
       'logs',
       {
         serialize: (records, encoding) =>
@@ -52,34 +45,6 @@ class LogRecordExporterImpl implements OtlpLogRecordExporter {
       },
       { ...options, decodePartialSuccess },
     );
-  }
-
-  export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
-    this.base.export(records, resultCallback);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.base.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.base.shutdown();
-  }
-
-  flush(timeoutMillis?: number): Promise<DeliveryReport> {
-    return this.base.flush(timeoutMillis);
-  }
-
-  shutdownWithReport(timeoutMillis?: number): Promise<DeliveryReport> {
-    return this.base.shutdownWithReport(timeoutMillis);
-  }
-
-  getStats(): TransportStats {
-    return this.base.getStats();
-  }
-
-  status(): TransportStatus {
-    return this.base.status();
   }
 }
 

@@ -1,13 +1,10 @@
 import {
-  type DeliveryReport,
+  type OtlpDeliveryControls,
   OtlpExporterBase,
   type OtlpExporterOptions,
   type PartialSuccess,
   type SupersedeKey,
-  type TransportStats,
-  type TransportStatus,
 } from '@mlsysops/telemetry-core';
-import type { ExportResult } from '@opentelemetry/core';
 import {
   JsonMetricsSerializer,
   MetricsExporterMetricsHelper,
@@ -37,16 +34,13 @@ export interface OtlpMetricExporterOptions
   aggregationSelector?: AggregationSelector;
 }
 
-/** A `PushMetricExporter` that also reports delivery counters and flush results. */
-export interface OtlpMetricExporter extends PushMetricExporter {
-  /** Tries to deliver everything queued within `timeoutMillis`, and reports what is pending. */
-  flush(timeoutMillis?: number): Promise<DeliveryReport>;
-  /** Shuts down within `timeoutMillis` and reports what had to be dropped. */
-  shutdownWithReport(timeoutMillis?: number): Promise<DeliveryReport>;
-  /** Returns the transport counters; items are metric data points. */
-  getStats(): TransportStats;
-  /** Returns the transport counters with the delivery state. */
-  status(): TransportStatus;
+/**
+ * A `PushMetricExporter` that also reports delivery counters and flush results. The items in
+ * its counters are metric data points.
+ */
+export interface OtlpMetricExporter extends PushMetricExporter, OtlpDeliveryControls {
+  /** Tries to deliver everything queued within the flush deadline. Never rejects. */
+  forceFlush(): Promise<void>;
 }
 
 let nextExporterId = 1;
@@ -90,20 +84,13 @@ function cumulativeSeries(metrics: ResourceMetrics, group: string): SupersedeKey
   return series.size === 0 ? undefined : { group, series };
 }
 
-class MetricExporter implements OtlpMetricExporter {
-  private readonly base: OtlpExporterBase<ResourceMetrics>;
+class MetricExporter extends OtlpExporterBase<ResourceMetrics> implements OtlpMetricExporter {
   private readonly temporalitySelector: AggregationTemporalitySelector;
   private readonly aggregationSelector: AggregationSelector;
 
   constructor(options: OtlpMetricExporterOptions) {
-    const preference = options.temporalityPreference ?? 'cumulative';
-    this.temporalitySelector =
-      typeof preference === 'function' ? preference : selectorForPreference(preference);
-    this.aggregationSelector =
-      options.aggregationSelector ?? (() => ({ type: AggregationType.DEFAULT }));
-
     const group = `metrics-${nextExporterId++}`;
-    this.base = new OtlpExporterBase<ResourceMetrics>(
+    super(
       'metrics',
       {
         serialize: (metrics, encoding) =>
@@ -116,18 +103,12 @@ class MetricExporter implements OtlpMetricExporter {
       },
       { ...options, decodePartialSuccess },
     );
-  }
 
-  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    this.base.export(metrics, resultCallback);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.base.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.base.shutdown();
+    const preference = options.temporalityPreference ?? 'cumulative';
+    this.temporalitySelector =
+      typeof preference === 'function' ? preference : selectorForPreference(preference);
+    this.aggregationSelector =
+      options.aggregationSelector ?? (() => ({ type: AggregationType.DEFAULT }));
   }
 
   selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
@@ -136,22 +117,6 @@ class MetricExporter implements OtlpMetricExporter {
 
   selectAggregation(instrumentType: InstrumentType): AggregationOption {
     return this.aggregationSelector(instrumentType);
-  }
-
-  flush(timeoutMillis?: number): Promise<DeliveryReport> {
-    return this.base.flush(timeoutMillis);
-  }
-
-  shutdownWithReport(timeoutMillis?: number): Promise<DeliveryReport> {
-    return this.base.shutdownWithReport(timeoutMillis);
-  }
-
-  getStats(): TransportStats {
-    return this.base.getStats();
-  }
-
-  status(): TransportStatus {
-    return this.base.status();
   }
 }
 

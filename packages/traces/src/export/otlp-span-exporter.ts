@@ -1,30 +1,22 @@
 import {
-  type DeliveryReport,
+  type OtlpDeliveryControls,
   OtlpExporterBase,
   type OtlpExporterOptions,
   type PartialSuccess,
-  type TransportStats,
-  type TransportStatus,
 } from '@mlsysops/telemetry-core';
-import type { ExportResult } from '@opentelemetry/core';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
 /** Options of {@link createOtlpSpanExporter}. */
 export type OtlpSpanExporterOptions = Omit<OtlpExporterOptions, 'decodePartialSuccess'>;
 
-/** A `SpanExporter` that also reports delivery counters and flush results. */
-export interface OtlpSpanExporter extends SpanExporter {
+/**
+ * A `SpanExporter` that also reports delivery counters and flush results. The items in its
+ * counters are spans.
+ */
+export interface OtlpSpanExporter extends SpanExporter, OtlpDeliveryControls {
   /** Tries to deliver everything queued within the flush deadline. Never rejects. */
   forceFlush(): Promise<void>;
-  /** Tries to deliver everything queued within `timeoutMillis`, and reports what is pending. */
-  flush(timeoutMillis?: number): Promise<DeliveryReport>;
-  /** Shuts down within `timeoutMillis` and reports what had to be dropped. */
-  shutdownWithReport(timeoutMillis?: number): Promise<DeliveryReport>;
-  /** Returns the transport counters; items are spans. */
-  getStats(): TransportStats;
-  /** Returns the transport counters with the delivery state. */
-  status(): TransportStatus;
 }
 
 function decodePartialSuccess(body: Uint8Array, encoding: string): PartialSuccess | undefined {
@@ -34,11 +26,9 @@ function decodePartialSuccess(body: Uint8Array, encoding: string): PartialSucces
   return { rejectedItems: Number(partial.rejectedSpans ?? 0), message: partial.errorMessage ?? '' };
 }
 
-class SpanExporterImpl implements OtlpSpanExporter {
-  private readonly base: OtlpExporterBase<ReadableSpan[]>;
-
+class SpanExporterImpl extends OtlpExporterBase<ReadableSpan[]> implements OtlpSpanExporter {
   constructor(options: OtlpSpanExporterOptions) {
-    this.base = new OtlpExporterBase<ReadableSpan[]>(
+    super(
       'traces',
       {
         serialize: (spans, encoding) =>
@@ -49,34 +39,6 @@ class SpanExporterImpl implements OtlpSpanExporter {
       },
       { ...options, decodePartialSuccess },
     );
-  }
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.base.export(spans, resultCallback);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.base.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.base.shutdown();
-  }
-
-  flush(timeoutMillis?: number): Promise<DeliveryReport> {
-    return this.base.flush(timeoutMillis);
-  }
-
-  shutdownWithReport(timeoutMillis?: number): Promise<DeliveryReport> {
-    return this.base.shutdownWithReport(timeoutMillis);
-  }
-
-  getStats(): TransportStats {
-    return this.base.getStats();
-  }
-
-  status(): TransportStatus {
-    return this.base.status();
   }
 }
 
