@@ -79,6 +79,11 @@ export {
 export { type GlobalApiType, isGlobalRegistered } from './lifecycle/global-registration.js';
 export { type FlushResult, settleWithin } from './lifecycle/settle-within.js';
 export {
+  createSignalLifecycle,
+  type SignalLifecycle,
+  type SignalLifecycleOptions,
+} from './lifecycle/signal-lifecycle.js';
+export {
   type AgentEndpointOverride,
   createAgentEndpointOverride,
   withEndpointOverride,

@@ -1,13 +1,11 @@
 import {
   createComponentLogger,
   createMlsysopsResource,
+  createSignalLifecycle,
   type FlushResult,
-  flushExporter,
   isGlobalRegistered,
   type LogSeverityName,
   resolveSettings,
-  settleWithin,
-  stopExporterNow,
   type TelemetryOptions,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -163,7 +161,16 @@ export function startLogs(options: LogsOptions = {}): LogsHandle {
   });
 
   const registeredGlobal = registerGlobalProvider(provider, options.registerGlobal ?? true);
-  let stopped: Promise<FlushResult> | undefined;
+  const lifecycle = createSignalLifecycle({
+    exporter,
+    flushProvider: (timeoutMillis) => provider.forceFlush({ timeoutMillis }),
+    shutdownProvider: () => provider.shutdown(),
+    afterShutdown: () => {
+      if (registeredGlobal) logs.disable();
+    },
+    flushTimeoutMillis: batch.exportTimeoutMillis,
+    shutdownTimeoutMillis: settings.shutdownTimeoutMillis,
+  });
 
   return {
     enabled: true,
@@ -178,26 +185,8 @@ export function startLogs(options: LogsOptions = {}): LogsHandle {
         ...loggerOptions,
         loggerProvider: provider,
       }),
-    forceFlush: (timeoutMillis = batch.exportTimeoutMillis) =>
-      settleWithin(async () => {
-        const deadline = Date.now() + timeoutMillis;
-        await provider.forceFlush({ timeoutMillis });
-        // The batch processor hands its batch to the exporter only; the exporter's own flush
-        // waits until its buffer is delivered, within what is left of the deadline.
-        await flushExporter(exporter, Math.max(0, deadline - Date.now()));
-      }, timeoutMillis),
-    shutdown: (timeoutMillis = settings.shutdownTimeoutMillis) => {
-      stopped ??= settleWithin(async () => {
-        await provider.shutdown();
-        if (registeredGlobal) logs.disable();
-      }, timeoutMillis).then((result) => {
-        // Past the deadline the exporter may still wait for its own, longer one; stopping it
-        // releases its sockets and timers so that nothing keeps the process alive.
-        stopExporterNow(exporter);
-        return result;
-      });
-      return stopped;
-    },
+    forceFlush: lifecycle.forceFlush,
+    shutdown: lifecycle.shutdown,
   };
 }
 

@@ -1,11 +1,10 @@
 import {
   createComponentLogger,
   createMlsysopsResource,
+  createSignalLifecycle,
   type FlushResult,
   isGlobalRegistered,
   resolveSettings,
-  settleWithin,
-  stopExporterNow,
   type TelemetryOptions,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -142,7 +141,24 @@ export function startMetrics(options: MetricsOptions = {}): MetricsHandle {
   });
 
   const registeredGlobal = registerGlobalProvider(provider, options.registerGlobal ?? true);
-  let stopped: Promise<FlushResult> | undefined;
+  const lifecycle = createSignalLifecycle({
+    exporter,
+    // Closing the producers' current windows first puts their unfinished windows into the
+    // export.
+    flushProvider: async (timeoutMillis) => {
+      await flushProducers(options.metricProducers, 'forceFlush');
+      await provider.forceFlush({ timeoutMillis });
+    },
+    shutdownProvider: async (timeoutMillis) => {
+      await flushProducers(options.metricProducers, 'shutdown');
+      await provider.shutdown({ timeoutMillis });
+    },
+    afterShutdown: () => {
+      if (registeredGlobal && metrics.getMeterProvider() === provider) metrics.disable();
+    },
+    flushTimeoutMillis: settings.metricExportTimeoutMillis,
+    shutdownTimeoutMillis: settings.shutdownTimeoutMillis,
+  });
 
   return {
     enabled: true,
@@ -151,26 +167,8 @@ export function startMetrics(options: MetricsOptions = {}): MetricsHandle {
     exporter,
     reader,
     getMeter: (name, version) => provider.getMeter(name, version),
-    forceFlush: (timeoutMillis = settings.metricExportTimeoutMillis) =>
-      settleWithin(async () => {
-        // Closing the producers' current windows first puts their unfinished windows into
-        // this export.
-        await flushProducers(options.metricProducers, 'forceFlush');
-        await provider.forceFlush({ timeoutMillis });
-      }, timeoutMillis),
-    shutdown: (timeoutMillis = settings.shutdownTimeoutMillis) => {
-      stopped ??= settleWithin(async () => {
-        await flushProducers(options.metricProducers, 'shutdown');
-        await provider.shutdown({ timeoutMillis });
-        if (registeredGlobal && metrics.getMeterProvider() === provider) metrics.disable();
-      }, timeoutMillis).then((result) => {
-        // Past the deadline the exporter may still wait for its own, longer one; stopping it
-        // releases its sockets and timers so that nothing keeps the process alive.
-        stopExporterNow(exporter);
-        return result;
-      });
-      return stopped;
-    },
+    forceFlush: lifecycle.forceFlush,
+    shutdown: lifecycle.shutdown,
   };
 }
 

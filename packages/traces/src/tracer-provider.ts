@@ -1,12 +1,10 @@
 import {
   createComponentLogger,
   createMlsysopsResource,
+  createSignalLifecycle,
   type FlushResult,
-  flushExporter,
   isGlobalRegistered,
   resolveSettings,
-  settleWithin,
-  stopExporterNow,
   type TelemetryOptions,
   type TelemetrySettings,
 } from '@mlsysops/telemetry-core';
@@ -151,7 +149,16 @@ export function startTraces(options: TracesOptions = {}): TracesHandle {
   });
 
   const registeredGlobal = registerGlobals(provider, options.registerGlobal ?? true);
-  let stopped: Promise<FlushResult> | undefined;
+  const lifecycle = createSignalLifecycle({
+    exporter,
+    flushProvider: (timeoutMillis) => provider.forceFlush({ timeoutMillis }),
+    shutdownProvider: () => provider.shutdown(),
+    afterShutdown: () => {
+      if (registeredGlobal) trace.disable();
+    },
+    flushTimeoutMillis: batch.exportTimeoutMillis,
+    shutdownTimeoutMillis: settings.shutdownTimeoutMillis,
+  });
 
   return {
     enabled: true,
@@ -159,26 +166,8 @@ export function startTraces(options: TracesOptions = {}): TracesHandle {
     registeredGlobal,
     exporter,
     getTracer: (name, version) => provider.getTracer(name, version),
-    forceFlush: (timeoutMillis = batch.exportTimeoutMillis) =>
-      settleWithin(async () => {
-        const deadline = Date.now() + timeoutMillis;
-        await provider.forceFlush({ timeoutMillis });
-        // The batch processor hands its batch to the exporter only; the exporter's own flush
-        // waits until its buffer is delivered, within what is left of the deadline.
-        await flushExporter(exporter, Math.max(0, deadline - Date.now()));
-      }, timeoutMillis),
-    shutdown: (timeoutMillis = settings.shutdownTimeoutMillis) => {
-      stopped ??= settleWithin(async () => {
-        await provider.shutdown();
-        if (registeredGlobal) trace.disable();
-      }, timeoutMillis).then((result) => {
-        // Past the deadline the exporter may still wait for its own, longer one; stopping it
-        // releases its sockets and timers so that nothing keeps the process alive.
-        stopExporterNow(exporter);
-        return result;
-      });
-      return stopped;
-    },
+    forceFlush: lifecycle.forceFlush,
+    shutdown: lifecycle.shutdown,
   };
 }
 
