@@ -1,10 +1,12 @@
-// Changes the metric export interval of a running startTelemetry() pipeline against the real
-// Collector and Prometheus, and checks the exact totals and the export spacing before and after.
+// Changes the metric export interval and a pre-aggregation window of a running startTelemetry()
+// pipeline against the real Collector and Prometheus, and checks the exact totals and the export
+// spacing or window ends before and after.
 
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTelemetry, type Telemetry } from '@mlsysops/telemetry';
+import { createPreAggregator } from '@mlsysops/telemetry-metrics';
 import { context, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CollectorHandle, startCollector } from './support/collector.js';
@@ -109,6 +111,56 @@ describe('reconfigure end to end', () => {
     const status = telemetry.status().reconfiguration;
     expect(status.settings.metricExportIntervalMillis).toBe(60_000);
     expect(status.changes).toBe(2);
+  });
+
+  it('window change keeps exact totals', async () => {
+    const name = 'reconfigure.window.requests';
+    const query = 'reconfigure_window_requests_total{job="reconfigure-window-svc"}';
+    const preAggregator = createPreAggregator({ intervalMillis: 3_000, windowOffsetMillis: 0 });
+    telemetry = startTelemetry({
+      env: {
+        MLSYSOPS_DISCOVERY_ENABLED: 'false',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoints.otlpHttp,
+      },
+      serviceName: 'reconfigure-window-svc',
+      handleSignals: false,
+      selfTelemetry: false,
+      settingsFile: false,
+      metricExportIntervalMillis: 500,
+      traces: false,
+      logs: false,
+      metrics: { metricProducers: [preAggregator] },
+    });
+    const counter = preAggregator.counter(name);
+
+    for (let i = 0; i < 1_000; i++) counter.add(1, { model: 'yolo' });
+    await prometheus.waitFor(query, (samples) => samples[0]?.value === 1_000, 15_000);
+
+    const changedAt = Date.now();
+    telemetry.reconfigure({ preAggregationIntervals: { [name]: 1_000 } });
+    // The 3 s window in force closes at the next 3 s step; the 1 s windows start there.
+    const oldBoundary = (Math.floor(changedAt / 3_000) + 1) * 3_000;
+    for (let i = 0; i < 500; i++) counter.add(1, { model: 'yolo' });
+    await prometheus.waitFor(query, (samples) => samples[0]?.value === 1_500, 15_000);
+    while (Date.now() < oldBoundary + 4_500) await sleep(200);
+
+    // Distinct window ends after the change. A window timer fires at or shortly after its
+    // boundary, so each end may lie up to 250 ms late.
+    const ends = [...new Set(exportTimes(name))].filter((end) => end > changedAt);
+    expect(ends.length).toBeGreaterThanOrEqual(4);
+    expect(ends[0]! - oldBoundary).toBeGreaterThanOrEqual(0);
+    expect(ends[0]! - oldBoundary).toBeLessThan(250);
+    for (let i = 1; i < 4; i++) {
+      expect(ends[i]! - (oldBoundary + i * 1_000)).toBeGreaterThanOrEqual(0);
+      expect(ends[i]! - (oldBoundary + i * 1_000)).toBeLessThan(250);
+    }
+
+    expect(telemetry.status().reconfiguration.preAggregationWindows).toEqual([
+      { name, intervalMillis: 1_000, pendingIntervalMillis: undefined },
+    ]);
+    await telemetry.shutdown(3_000);
+    const last = await prometheus.waitFor(query, (samples) => samples[0]?.value === 1_500, 15_000);
+    expect(last[0]?.labels.model).toBe('yolo');
   });
 
   it('ConfigMap file drives interval', async () => {

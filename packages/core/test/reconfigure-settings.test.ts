@@ -38,6 +38,19 @@ describe('validateReconfiguration', () => {
     });
   });
 
+  it('accepts pre-aggregation intervals', () => {
+    expect(
+      validateReconfiguration({
+        preAggregationIntervals: { 'inference.duration': 5_000, 'queue.depth': 2_147_483_647 },
+      }),
+    ).toEqual({
+      preAggregationIntervals: { 'inference.duration': 5_000, 'queue.depth': 2_147_483_647 },
+    });
+    expect(validateReconfiguration({ preAggregationIntervals: {} })).toEqual({
+      preAggregationIntervals: {},
+    });
+  });
+
   it('accepts grpc host:port and null', () => {
     expect(validateReconfiguration({ agentEndpoint: '127.0.0.1:43170' })).toEqual({
       agentEndpoint: '127.0.0.1:43170',
@@ -113,7 +126,37 @@ describe('validateReconfiguration', () => {
     [
       { exportInterval: 5 },
       'exportInterval',
-      'Invalid setting exportInterval: 5; expected no such field; accepted fields are metricExportIntervalMillis, metricViews, tracesSamplerRatio, logMinSeverity, agentEndpoint.',
+      'Invalid setting exportInterval: 5; expected no such field; accepted fields are metricExportIntervalMillis, metricViews, preAggregationIntervals, tracesSamplerRatio, logMinSeverity, agentEndpoint.',
+    ],
+    [
+      { preAggregationIntervals: [5_000] },
+      'preAggregationIntervals',
+      'Invalid setting preAggregationIntervals: [5000]; expected an object that maps pre-aggregated instrument names to window lengths in milliseconds.',
+    ],
+    [
+      { preAggregationIntervals: { 'inference.duration': 0 } },
+      'preAggregationIntervals.inference.duration',
+      'Invalid setting preAggregationIntervals.inference.duration: 0; expected an integer number of milliseconds from 1 to 2147483647.',
+    ],
+    [
+      { preAggregationIntervals: { a: 5_000, b: 2 ** 31 } },
+      'preAggregationIntervals.b',
+      'Invalid setting preAggregationIntervals.b: 2147483648; expected an integer number of milliseconds from 1 to 2147483647.',
+    ],
+    [
+      { preAggregationIntervals: { a: '5000' } },
+      'preAggregationIntervals.a',
+      'Invalid setting preAggregationIntervals.a: "5000"',
+    ],
+    [
+      { preAggregationIntervals: { a: 1.5 } },
+      'preAggregationIntervals.a',
+      'Invalid setting preAggregationIntervals.a: 1.5',
+    ],
+    [
+      { preAggregationIntervals: { ' ': 5_000 } },
+      'preAggregationIntervals',
+      'Invalid setting preAggregationIntervals: {" ":5000}; expected instrument names that are not empty.',
     ],
     [[1], 'settings', 'Invalid setting settings: [1]; expected an object'],
   ])('rejects %j', (input, field, message) => {
@@ -130,6 +173,14 @@ describe('validateReconfiguration', () => {
 });
 
 describe('parseSettingsDocument', () => {
+  it('parses YAML intervals', async () => {
+    const text = 'preAggregationIntervals:\n  inference.duration: 5000\n  "queue/depth": 30000\n';
+    const parsed = await parseSettingsDocument('settings.yaml', text);
+    expect(validateReconfiguration(parsed)).toEqual({
+      preAggregationIntervals: { 'inference.duration': 5_000, 'queue/depth': 30_000 },
+    });
+  });
+
   it('parses YAML', async () => {
     const text =
       'metricExportIntervalMillis: 5000\nmetricViews:\n  - instrument: "queue.*"\n    drop: true\n';

@@ -54,6 +54,7 @@ export {
   type PreAggregatedCounter,
   type PreAggregatedGaugeOptions,
   type PreAggregatedHistogramOptions,
+  type PreAggregatedInstrumentInterval,
   type PreAggregatedInstrumentOptions,
   type PreAggregatedInstrumentStats,
   type PreAggregatedRecorder,

@@ -254,6 +254,8 @@ describe('pre-aggregation windows', () => {
     expect(producer.stats().exportedPoints).toBe(4);
     expect(producer.stats().instruments[0]).toEqual({
       name: 'c',
+      intervalMillis: 10_000,
+      pendingIntervalMillis: undefined,
       recorded: 2,
       dropped: { notNumber: 0, nonFinite: 0, negative: 0, afterShutdown: 0 },
       overflowed: 0,

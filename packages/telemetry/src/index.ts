@@ -27,6 +27,7 @@ export {
   type ReconfigurationTargets,
   type ReconfigureResult,
 } from './reconfigure-controller.js';
+export type { PreAggregationTarget } from './reconfigure-preaggregation.js';
 export {
   type AttachedReconfiguration,
   type PreparedReconfiguration,

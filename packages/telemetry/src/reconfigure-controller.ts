@@ -12,8 +12,19 @@ import {
   validateReconfiguration,
 } from '@mlsysops/telemetry-core';
 import type { SeverityFilterProcessor } from '@mlsysops/telemetry-logs';
-import type { AdjustableMetricReader } from '@mlsysops/telemetry-metrics';
+import type {
+  AdjustableMetricReader,
+  PreAggregatedInstrumentInterval,
+} from '@mlsysops/telemetry-metrics';
 import type { AdjustableSampler } from '@mlsysops/telemetry-traces';
+import {
+  applyPreAggregationIntervals,
+  checkPreAggregationNames,
+  describeIntervalChanges,
+  type PreAggregationTarget,
+  preAggregationWindows,
+  requestedPreAggregationIntervals,
+} from './reconfigure-preaggregation.js';
 
 const log = createComponentLogger('@mlsysops/telemetry/reconfigure');
 
@@ -25,6 +36,8 @@ const log = createComponentLogger('@mlsysops/telemetry/reconfigure');
 export interface ReconfigurationTargets {
   /** Periodic reader of the metrics pipeline: export interval and view rules. */
   metricReader?: AdjustableMetricReader;
+  /** Pre-aggregators whose instrument windows can change, such as those of `createPreAggregator`. */
+  preAggregators?: readonly PreAggregationTarget[];
   /** Root sampler of the traces pipeline. */
   sampler?: AdjustableSampler;
   /** Severity filter in front of the log batch processor. */
@@ -41,6 +54,11 @@ export interface EffectiveReconfigurableSettings {
   metricExportIntervalMillis: number | undefined;
   /** Metric view rules in force. */
   metricViews: readonly MetricViewRule[] | undefined;
+  /**
+   * Window length per pre-aggregated instrument, in milliseconds: the last one requested, which
+   * takes effect at the boundary of the window in force.
+   */
+  preAggregationIntervals: Record<string, number> | undefined;
   /** Ratio of new root traces sampled. */
   tracesSamplerRatio: number | undefined;
   /** Minimum severity of exported log records. */
@@ -65,6 +83,11 @@ export interface ReconfigurationStatus {
   settings: EffectiveReconfigurableSettings;
   /** Fields that can change in this pipeline. */
   adjustable: ReconfigurableField[];
+  /**
+   * Window length in force and any change waiting for its boundary, per pre-aggregated
+   * instrument; undefined when no pre-aggregator is adjustable.
+   */
+  preAggregationWindows: PreAggregatedInstrumentInterval[] | undefined;
   /** The last change, or undefined before the first one. */
   lastChange: ReconfigurationChange | undefined;
   /** Number of calls and file reads that changed at least one field. */
@@ -113,11 +136,18 @@ class Controller implements ReconfigurationController {
     // Every field is checked before any is applied, so a rejected call changes nothing.
     for (const field of Object.keys(settings) as ReconfigurableField[]) {
       if (!adjustable.includes(field)) {
+        const reason =
+          field === 'preAggregationIntervals'
+            ? 'no pre-aggregator is in metricProducers of the metrics signal'
+            : 'its signal is off or uses an application-provided component';
         throw new ReconfigurationError(
           field,
-          `Cannot reconfigure ${field}: its signal is off or uses an application-provided component. Adjustable fields here: ${adjustable.join(', ') || 'none'}.`,
+          `Cannot reconfigure ${field}: ${reason}. Adjustable fields here: ${adjustable.join(', ') || 'none'}.`,
         );
       }
+    }
+    if (settings.preAggregationIntervals !== undefined) {
+      checkPreAggregationNames(this.targets.preAggregators ?? [], settings.preAggregationIntervals);
     }
 
     const before = this.effective();
@@ -128,6 +158,19 @@ class Controller implements ReconfigurationController {
       (field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]),
     );
     for (const field of changed) {
+      if (field === 'preAggregationIntervals') {
+        // One line per instrument, because each one changes at its own window boundary.
+        const lines = describeIntervalChanges(
+          before.preAggregationIntervals ?? {},
+          after.preAggregationIntervals ?? {},
+        );
+        for (const line of lines) {
+          log.info(
+            `reconfigured preAggregationIntervals.${line} (source: ${source}; from the next window boundary)`,
+          );
+        }
+        continue;
+      }
       log.info(
         `reconfigured ${field}: ${describe(before[field])} -> ${describe(after[field])} (source: ${source})`,
       );
@@ -143,6 +186,9 @@ class Controller implements ReconfigurationController {
     return {
       settings: this.effective(),
       adjustable: this.adjustable(),
+      preAggregationWindows: this.hasPreAggregators()
+        ? preAggregationWindows(this.targets.preAggregators ?? [])
+        : undefined,
       lastChange: this.lastChange === undefined ? undefined : { ...this.lastChange },
       changes: this.changes,
       settingsFile: this.targets.settingsFileStatus?.(),
@@ -156,6 +202,12 @@ class Controller implements ReconfigurationController {
       metricReader?.setExportIntervalMillis(settings.metricExportIntervalMillis);
     }
     if (settings.metricViews !== undefined) metricReader?.setViewRules(settings.metricViews);
+    if (settings.preAggregationIntervals !== undefined) {
+      applyPreAggregationIntervals(
+        this.targets.preAggregators ?? [],
+        settings.preAggregationIntervals,
+      );
+    }
     if (settings.tracesSamplerRatio !== undefined) sampler?.setRatio(settings.tracesSamplerRatio);
     if (settings.logMinSeverity !== undefined) {
       severityFilter?.setMinSeverity(settings.logMinSeverity);
@@ -167,10 +219,15 @@ class Controller implements ReconfigurationController {
     const { metricReader, sampler, severityFilter, endpointOverride } = this.targets;
     const fields: ReconfigurableField[] = [];
     if (metricReader !== undefined) fields.push('metricExportIntervalMillis', 'metricViews');
+    if (this.hasPreAggregators()) fields.push('preAggregationIntervals');
     if (sampler !== undefined) fields.push('tracesSamplerRatio');
     if (severityFilter !== undefined) fields.push('logMinSeverity');
     if (endpointOverride !== undefined) fields.push('agentEndpoint');
     return fields;
+  }
+
+  private hasPreAggregators(): boolean {
+    return (this.targets.preAggregators?.length ?? 0) > 0;
   }
 
   private effective(): EffectiveReconfigurableSettings {
@@ -178,6 +235,9 @@ class Controller implements ReconfigurationController {
     return {
       metricExportIntervalMillis: metricReader?.exportIntervalMillis,
       metricViews: metricReader?.viewRules,
+      preAggregationIntervals: this.hasPreAggregators()
+        ? requestedPreAggregationIntervals(this.targets.preAggregators ?? [])
+        : undefined,
       tracesSamplerRatio: sampler?.ratio,
       logMinSeverity: severityFilter?.minSeverity,
       agentEndpoint:

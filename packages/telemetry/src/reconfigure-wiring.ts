@@ -29,6 +29,7 @@ import {
   createReconfigurationController,
   type ReconfigurationController,
 } from './reconfigure-controller.js';
+import { findPreAggregationTargets } from './reconfigure-preaggregation.js';
 
 /** Options of `startTelemetry` for run-time reconfiguration. */
 export interface ReconfigurationOptions {
@@ -115,7 +116,8 @@ function checkMillis(option: string, value: unknown): void {
  * adjustable sampler that starts from `tracesSampler` and `tracesSamplerRatio`, unless the
  * application passed a sampler. Each signal gets its default exporter over a locator that
  * applies an endpoint override, unless the application passed an exporter. The metric reader
- * and the log severity filter come from the started handles.
+ * and the log severity filter come from the started handles, and the pre-aggregators from
+ * `metrics.metricProducers`.
  */
 export function prepareReconfiguration<T extends ReconfigurableSignalOptions>(
   options: T & ReconfigurationOptions,
@@ -172,9 +174,17 @@ export function prepareReconfiguration<T extends ReconfigurableSignalOptions>(
     const severityFilter = (handles.logs as { severityFilter?: SeverityFilterProcessor })
       .severityFilter;
 
+    // Pre-aggregators reach the pipeline only through metricProducers, so they are found there.
+    const metricProducers =
+      options.metrics === false ? undefined : options.metrics?.metricProducers;
+    const preAggregators = handles.metrics.enabled
+      ? findPreAggregationTargets(metricProducers)
+      : [];
+
     let watcher: SettingsFileWatcher | undefined;
     const controller = createReconfigurationController({
       metricReader: handles.metrics.enabled ? metricReader : undefined,
+      preAggregators,
       sampler,
       severityFilter: handles.logs.enabled ? severityFilter : undefined,
       endpointOverride: overrideUsed ? override : undefined,

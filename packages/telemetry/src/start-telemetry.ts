@@ -102,8 +102,8 @@ export interface Telemetry {
   /** Returns the agent endpoint, reachability and delivery counters per signal. */
   status(): TelemetryStatus;
   /**
-   * Changes the metric export interval, metric views, sampling ratio, minimum log severity or
-   * agent endpoint at run time; see docs/reconfiguration.md. Throws a `ReconfigurationError`
+   * Changes the metric export interval, metric views, pre-aggregation windows, sampling
+   * ratio, minimum log severity or agent endpoint at run time; see docs/reconfiguration.md. Throws a `ReconfigurationError`
    * naming the field, the value and what is accepted, and then applies nothing.
    */
   reconfigure(partialSettings: ReconfigurableSettings): ReconfigureResult;

@@ -26,6 +26,12 @@ export interface ReconfigurableSettings {
   metricExportIntervalMillis?: number;
   /** Metric view rules, replacing the current list; an empty list keeps every instrument and key. */
   metricViews?: readonly MetricViewRule[];
+  /**
+   * Window length per pre-aggregated instrument name, in milliseconds (1 to 2 147 483 647).
+   * Each named instrument finishes its current window at the next boundary of its current
+   * interval and then closes windows at the new one. Instruments not named keep their window.
+   */
+  preAggregationIntervals?: Readonly<Record<string, number>>;
   /** Ratio of new root traces that are sampled, from 0 to 1. */
   tracesSamplerRatio?: number;
   /** Minimum severity of exported log records. */

@@ -7,10 +7,14 @@ export const MIN_RECONFIGURED_EXPORT_INTERVAL_MILLIS = 1_000;
 /** Largest accepted metric export interval, in milliseconds (one day). */
 export const MAX_RECONFIGURED_EXPORT_INTERVAL_MILLIS = 86_400_000;
 
+/** Largest accepted pre-aggregation window, in milliseconds: the longest `setTimeout` delay. */
+export const MAX_RECONFIGURED_PREAGGREGATION_INTERVAL_MILLIS = 2_147_483_647;
+
 /** Field names accepted by {@link validateReconfiguration}, in documentation order. */
 export const RECONFIGURABLE_FIELDS: readonly ReconfigurableField[] = [
   'metricExportIntervalMillis',
   'metricViews',
+  'preAggregationIntervals',
   'tracesSamplerRatio',
   'logMinSeverity',
   'agentEndpoint',
@@ -119,6 +123,36 @@ function checkRule(field: string, value: unknown): MetricViewRule {
   return rule;
 }
 
+function checkPreAggregationIntervals(value: unknown): Record<string, number> {
+  const field = 'preAggregationIntervals';
+  if (!isPlainObject(value)) {
+    throw invalid(
+      field,
+      value,
+      'an object that maps pre-aggregated instrument names to window lengths in milliseconds',
+    );
+  }
+
+  const entries = Object.entries(value);
+  for (const [name, interval] of entries) {
+    if (name.trim() === '') throw invalid(field, value, 'instrument names that are not empty');
+    if (
+      typeof interval !== 'number' ||
+      !Number.isInteger(interval) ||
+      interval < 1 ||
+      interval > MAX_RECONFIGURED_PREAGGREGATION_INTERVAL_MILLIS
+    ) {
+      throw invalid(
+        `${field}.${name}`,
+        interval,
+        `an integer number of milliseconds from 1 to ${MAX_RECONFIGURED_PREAGGREGATION_INTERVAL_MILLIS}`,
+      );
+    }
+  }
+  // fromEntries defines own properties, so a key such as __proto__ stays a plain key.
+  return Object.fromEntries(entries) as Record<string, number>;
+}
+
 function checkEndpoint(value: unknown): string | null {
   if (value === null) return null;
 
@@ -194,6 +228,10 @@ export function validateReconfiguration(input: unknown): ReconfigurableSettings 
   if (views !== undefined) {
     if (!Array.isArray(views)) throw invalid('metricViews', views, 'an array of view rules');
     result.metricViews = views.map((rule, index) => checkRule(`metricViews[${index}]`, rule));
+  }
+
+  if (input.preAggregationIntervals !== undefined) {
+    result.preAggregationIntervals = checkPreAggregationIntervals(input.preAggregationIntervals);
   }
 
   const ratio = input.tracesSamplerRatio;

@@ -17,6 +17,7 @@ export type {
   PreAggregatedCounter,
   PreAggregatedGaugeOptions,
   PreAggregatedHistogramOptions,
+  PreAggregatedInstrumentInterval,
   PreAggregatedInstrumentOptions,
   PreAggregatedInstrumentStats,
   PreAggregatedRecorder,

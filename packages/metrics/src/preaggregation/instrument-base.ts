@@ -23,6 +23,7 @@ export interface InstrumentConfig {
   description: string;
   unit: string;
   kind: InstrumentKind;
+  /** Window length in force, in milliseconds. A `setIntervalMillis` change updates it at the boundary. */
   intervalMillis: number;
   temporality: PreAggregationTemporality;
   cardinalityLimit: number;
@@ -194,10 +195,17 @@ export abstract class InstrumentBase {
     this.spare = pending.cells;
   }
 
-  /** Returns the statistics of this instrument. */
-  stats(): PreAggregatedInstrumentStats {
+  /** Starts the windows of `intervalMillis`, called by the scheduler when a move takes effect. */
+  onIntervalMoved(intervalMillis: number): void {
+    this.config.intervalMillis = intervalMillis;
+  }
+
+  /** Returns the statistics of this instrument, with the interval a move waits to start. */
+  stats(pendingIntervalMillis: number | undefined): PreAggregatedInstrumentStats {
     return {
       name: this.config.name,
+      intervalMillis: this.config.intervalMillis,
+      pendingIntervalMillis,
       recorded: this.recorded,
       dropped: {
         notNumber: this.notNumber,

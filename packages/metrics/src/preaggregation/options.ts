@@ -48,11 +48,35 @@ function invalid(option: string, value: unknown, accepted: string): Error {
   );
 }
 
+/** Largest window length in milliseconds, the longest delay `setTimeout` accepts. */
+export const MAX_PREAGGREGATION_INTERVAL_MILLIS = 2_147_483_647;
+
+const ACCEPTED_INTERVAL = `an integer number of milliseconds from 1 to ${MAX_PREAGGREGATION_INTERVAL_MILLIS}`;
+
+function isInterval(value: unknown): value is number {
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= 1 &&
+    value <= MAX_PREAGGREGATION_INTERVAL_MILLIS
+  );
+}
+
 function checkInterval(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) {
-    throw invalid(option, value, 'an integer number of milliseconds from 1 to 2147483647');
-  }
+  if (!isInterval(value)) throw invalid(option, value, ACCEPTED_INTERVAL);
   return value;
+}
+
+/**
+ * Validates a window length passed to `setIntervalMillis` for the instrument `name`. Throws a
+ * `TypeError` for a value that is not a number and a `RangeError` for a number out of range,
+ * naming the instrument, the value and the accepted range.
+ */
+export function checkIntervalChange(name: string, value: unknown): number {
+  if (isInterval(value)) return value;
+
+  const message = `Invalid pre-aggregation option intervalMillis of ${name}: ${JSON.stringify(value) ?? String(value)}; expected ${ACCEPTED_INTERVAL}.`;
+  throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
 }
 
 function checkLimit(option: string, value: unknown): number {

@@ -5,6 +5,7 @@ import { countDataPoints, toMetricData } from './data-points.js';
 import type { InstrumentKind } from './instrument-base.js';
 import { type AnyInstrument, createInstrument } from './instruments.js';
 import {
+  checkIntervalChange,
   type ResolvedPreAggregatorOptions,
   resolveInstrumentConfig,
   resolvePreAggregatorOptions,
@@ -14,6 +15,7 @@ import type {
   PreAggregatedCounter,
   PreAggregatedGaugeOptions,
   PreAggregatedHistogramOptions,
+  PreAggregatedInstrumentInterval,
   PreAggregatedInstrumentOptions,
   PreAggregatedRecorder,
   PreAggregatedUpDownCounter,
@@ -51,9 +53,27 @@ export interface PreAggregator extends MetricProducer {
    * collection then exports the last windows.
    */
   shutdown(): Promise<void>;
-  /** Returns recorded, dropped, overflowed and exported counts. */
+  /** Returns recorded, dropped, overflowed and exported counts, and the window length of each instrument. */
   stats(): PreAggregatorStats;
+  /**
+   * Changes the window length of the instrument `name` to `intervalMillis` milliseconds. The
+   * window in force still closes at the next boundary of the current interval. From there on,
+   * windows close at the aligned boundaries of the new interval (`k * intervalMillis + offset`),
+   * so the first window after the change can be shorter than the new interval. No measurement
+   * is lost or counted twice, and cumulative totals continue. A second call before that
+   * boundary replaces the first, and the interval in force cancels a waiting change. After
+   * `shutdown()` the value only updates `intervals()`.
+   *
+   * Throws a `TypeError` when `intervalMillis` is not a number, and a `RangeError` when it is
+   * not an integer from 1 to 2147483647 or when no instrument is named `name`.
+   */
+  setIntervalMillis(name: string, intervalMillis: number): void;
+  /** Returns the window length in force, and a waiting change, of every instrument. */
+  intervals(): PreAggregatedInstrumentInterval[];
 }
+
+/** Instruments named in the not-found error of `setIntervalMillis`, at most. */
+const LISTED_INSTRUMENTS = 20;
 
 class PreAggregatorImpl implements PreAggregator {
   private readonly instruments = new Map<string, AnyInstrument>();
@@ -155,7 +175,7 @@ class PreAggregatorImpl implements PreAggregator {
       instruments: [],
     };
     for (const instrument of this.instruments.values()) {
-      const item = instrument.stats();
+      const item = instrument.stats(this.scheduler.pendingIntervalOf(instrument));
       stats.recorded += item.recorded;
       stats.dropped.notNumber += item.dropped.notNumber;
       stats.dropped.nonFinite += item.dropped.nonFinite;
@@ -166,6 +186,45 @@ class PreAggregatorImpl implements PreAggregator {
       stats.instruments.push(item);
     }
     return stats;
+  }
+
+  setIntervalMillis(name: string, intervalMillis: number): void {
+    const instrument = this.findInstrument(name);
+    const checked = checkIntervalChange(name, intervalMillis);
+    this.scheduler.move(instrument, checked);
+  }
+
+  intervals(): PreAggregatedInstrumentInterval[] {
+    const result: PreAggregatedInstrumentInterval[] = [];
+    for (const instrument of this.instruments.values()) {
+      result.push({
+        name: instrument.config.name,
+        intervalMillis: instrument.config.intervalMillis,
+        pendingIntervalMillis: this.scheduler.pendingIntervalOf(instrument),
+      });
+    }
+    return result;
+  }
+
+  private findInstrument(name: string): AnyInstrument {
+    if (typeof name !== 'string') {
+      throw new TypeError(
+        `Invalid pre-aggregated instrument name ${JSON.stringify(name) ?? String(name)}; expected a string.`,
+      );
+    }
+
+    const instrument = this.instruments.get(name);
+    if (instrument === undefined) {
+      const names = [...this.instruments.keys()];
+      let listed = names.slice(0, LISTED_INSTRUMENTS).join(', ') || 'none';
+      if (names.length > LISTED_INSTRUMENTS) {
+        listed += `, and ${names.length - LISTED_INSTRUMENTS} more`;
+      }
+      throw new RangeError(
+        `Pre-aggregated instrument ${JSON.stringify(name)} not found. Create it first, or use one of the existing instruments: ${listed}.`,
+      );
+    }
+    return instrument;
   }
 
   private instrument(

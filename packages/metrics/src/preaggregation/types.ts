@@ -150,10 +150,21 @@ export interface DroppedMeasurements {
   afterShutdown: number;
 }
 
-/** Statistics of one instrument. */
-export interface PreAggregatedInstrumentStats {
+/** Window length of one pre-aggregated instrument, as {@link PreAggregator.intervals} lists it. */
+export interface PreAggregatedInstrumentInterval {
   /** Metric name. */
   name: string;
+  /** Window length in force, in milliseconds. */
+  intervalMillis: number;
+  /**
+   * Window length set by `setIntervalMillis` that starts at the next boundary of the window in
+   * force, in milliseconds; undefined when no change is waiting.
+   */
+  pendingIntervalMillis: number | undefined;
+}
+
+/** Statistics of one instrument. */
+export interface PreAggregatedInstrumentStats extends PreAggregatedInstrumentInterval {
   /** Accepted measurements, including those aggregated into the overflow series. */
   recorded: number;
   /** Rejected measurements by reason. */

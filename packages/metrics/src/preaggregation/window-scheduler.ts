@@ -1,12 +1,16 @@
 /** Something whose current window a scheduler closes. */
 export interface WindowOwner {
   closeWindow(nowMillis: number): void;
+  /** Called when the owner's windows start to follow `intervalMillis` after {@link WindowScheduler.move}. */
+  onIntervalMoved?(intervalMillis: number): void;
 }
 
 interface WindowGroup {
   intervalMillis: number;
   offsetMillis: number;
   members: WindowOwner[];
+  /** Members that join the group of another interval after their current window closes. */
+  moves: Map<WindowOwner, number>;
   timer: ReturnType<typeof setTimeout> | undefined;
   lastBoundaryMillis: number;
 }
@@ -31,6 +35,7 @@ export function nextWindowBoundary(
  */
 export class WindowScheduler {
   private readonly groups = new Map<number, WindowGroup>();
+  private readonly groupOf = new Map<WindowOwner, WindowGroup>();
   private stopped = false;
 
   constructor(
@@ -47,6 +52,7 @@ export class WindowScheduler {
         intervalMillis,
         offsetMillis: this.offsetFor(intervalMillis),
         members: [],
+        moves: new Map(),
         timer: undefined,
         lastBoundaryMillis: this.now(),
       };
@@ -54,6 +60,35 @@ export class WindowScheduler {
       this.schedule(group);
     }
     group.members.push(owner);
+    this.groupOf.set(owner, group);
+  }
+
+  /**
+   * Moves `owner` to the group of `intervalMillis` when the next boundary of its current
+   * interval closes its window. A `closeAll()` before that boundary does not move it.
+   * A later call replaces the target, and the current interval cancels the move.
+   * After `stop()` the owner moves at once, because no boundary comes any more.
+   */
+  move(owner: WindowOwner, intervalMillis: number): void {
+    const group = this.groupOf.get(owner);
+    if (group === undefined) throw new Error('Cannot move a window owner that was never added.');
+
+    if (intervalMillis === group.intervalMillis) {
+      group.moves.delete(owner);
+      return;
+    }
+    group.moves.set(owner, intervalMillis);
+    if (this.stopped) this.applyMoves(group);
+  }
+
+  /** Returns the interval whose boundaries close the windows of `owner` now. */
+  intervalOf(owner: WindowOwner): number | undefined {
+    return this.groupOf.get(owner)?.intervalMillis;
+  }
+
+  /** Returns the interval that `owner` moves to at its next boundary, or undefined when none. */
+  pendingIntervalOf(owner: WindowOwner): number | undefined {
+    return this.groupOf.get(owner)?.moves.get(owner);
   }
 
   /** Closes the current window of every owner now, without moving the boundaries. */
@@ -102,6 +137,36 @@ export class WindowScheduler {
         this.onError(error);
       }
     }
-    this.schedule(group);
+
+    group.timer = undefined;
+    if (group.moves.size > 0) this.applyMoves(group);
+    if (this.groups.get(group.intervalMillis) === group) this.schedule(group);
+  }
+
+  /**
+   * Moves the members with a pending move to the groups of their new intervals, whose next
+   * aligned boundary closes their first window there. An emptied group loses its timer and is
+   * removed.
+   */
+  private applyMoves(group: WindowGroup): void {
+    const moves = [...group.moves];
+    group.moves.clear();
+    const leaving = new Set(moves.map(([owner]) => owner));
+    group.members = group.members.filter((member) => !leaving.has(member));
+
+    if (group.members.length === 0) {
+      clearTimeout(group.timer);
+      group.timer = undefined;
+      this.groups.delete(group.intervalMillis);
+    }
+
+    for (const [owner, intervalMillis] of moves) {
+      this.add(owner, intervalMillis);
+      try {
+        owner.onIntervalMoved?.(intervalMillis);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
   }
 }
