@@ -128,7 +128,9 @@ export class WindowScheduler {
   }
 
   private fire(group: WindowGroup): void {
-    const nowMillis = this.now();
+    // Node.js timers may fire up to a millisecond before the wall-clock boundary they were set
+    // for. The window then ends at its boundary, never before it.
+    const nowMillis = Math.max(this.now(), group.lastBoundaryMillis);
     for (const member of group.members) {
       // An exception here would escape from a timer into the application, so it is logged.
       try {
