@@ -213,6 +213,9 @@ describe('reconfigure end to end', () => {
 
       for (let i = 0; i < 80; i++) counter.add(1);
       await prometheus.waitFor(query, (samples) => samples[0]?.value === 200, 15_000);
+      // The file exporter may write its copy of an export after Prometheus has it.
+      const fileDeadline = Date.now() + 5_000;
+      while (exportTimes(name).length < 2 && Date.now() < fileDeadline) await sleep(100);
       expect(exportTimes(name).length).toBeGreaterThanOrEqual(2);
     } finally {
       await rm(dir, { recursive: true, force: true });

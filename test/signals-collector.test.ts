@@ -127,25 +127,38 @@ describe('startTelemetry end to end', () => {
     expect(samples[0]?.labels.model).toBe('yolo');
     expect(samples[0]?.labels.instance).toBe('inference-svc-0');
 
-    const decisions = await prometheus.query('mlsysops_agent_decisions_total{job="inference-svc"}');
+    // One export can reach Prometheus in several remote-write requests, so each series is
+    // awaited on its own.
+    const decisions = await prometheus.waitFor(
+      'mlsysops_agent_decisions_total{job="inference-svc"}',
+      (r) => r.length > 0,
+    );
     expect(
       decisions.map((sample) => [sample.labels.mlsysops_agent_decision, sample.value]),
     ).toEqual([['keep', 1]]);
-    const iterations = await prometheus.query(
+    const iterations = await prometheus.waitFor(
       'mlsysops_agent_iteration_duration_seconds_count{job="inference-svc"}',
+      (r) => r.length > 0,
     );
     expect(iterations.map((sample) => sample.value)).toEqual([1]);
-    const inUse = await prometheus.query('mlsysops_model_in_use{job="inference-svc"}');
+    const inUse = await prometheus.waitFor(
+      'mlsysops_model_in_use{job="inference-svc"}',
+      (r) => r.length === 2,
+    );
     expect(
       inUse.map((sample) => [sample.labels.mlsysops_model_version, sample.value]).sort(),
     ).toEqual([
       ['8.0', 0],
       ['8.1', 1],
     ]);
-    const depth = await prometheus.query('mlsysops_queue_depth{job="inference-svc"}');
+    const depth = await prometheus.waitFor(
+      'mlsysops_queue_depth{job="inference-svc"}',
+      (r) => r.length > 0,
+    );
     expect(depth.map((sample) => sample.value)).toEqual([4]);
-    const duration = await prometheus.query(
+    const duration = await prometheus.waitFor(
       'mlsysops_inference_duration_seconds_count{job="inference-svc"}',
+      (r) => r.length > 0,
     );
     expect(duration.map((sample) => sample.value)).toEqual([1]);
 
