@@ -91,7 +91,11 @@ describe('three levels', () => {
       host_name: hostname(),
     });
 
-    const sum = await prometheus.query('sum(e2e_requests_total)');
+    // One export can reach Prometheus in several remote-write requests.
+    const sum = await prometheus.waitFor(
+      'sum(e2e_requests_total)',
+      (result) => result[0]?.value === 65,
+    );
     expect(sum.map((sample) => sample.value)).toEqual([65]);
   });
 

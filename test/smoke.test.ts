@@ -95,7 +95,11 @@ describe('smoke', () => {
       route: '/predict',
     });
 
-    const other = await prometheus.query('smoke_requests_total{route="/health"}');
+    // One export can reach Prometheus in several remote-write requests.
+    const other = await prometheus.waitFor(
+      'smoke_requests_total{route="/health"}',
+      (result) => result.length === 1,
+    );
     expect(other.map((sample) => sample.value)).toEqual([7]);
   });
 

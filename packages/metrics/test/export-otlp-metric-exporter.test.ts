@@ -114,6 +114,12 @@ describe('metric exporter', () => {
       counter.add(round, { route: 'a' });
       counter.add(10 * round, { route: 'b' });
       await reader.forceFlush();
+      // A batch being sent is never evicted, so each round waits until the refused attempt
+      // has put the transport into backoff, where every queued batch can be replaced.
+      const deadline = Date.now() + 2_000;
+      while (exporter.status().state === 'sending' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     }
     const stats = exporter.getStats();
 
