@@ -10,9 +10,9 @@ export interface ServiceConfig {
   batchSize: number;
   /** Initial worker count; `INFERENCE_WORKERS`, default 1. */
   workers: number;
-  /** Longest wait for a batch to fill; `INFERENCE_MAX_WAIT_MILLIS`, default 5 ms. */
+  /** Maximum wait for a batch to fill: `INFERENCE_MAX_WAIT_MILLIS`, default 5 ms. */
   maxWaitMillis: number;
-  /** Queue length above which /predict answers 503; `INFERENCE_MAX_QUEUE_LENGTH`, default 1000. */
+  /** Queue length above which /predict returns 503: `INFERENCE_MAX_QUEUE_LENGTH`, default 1000. */
   maxQueueLength: number;
   /** Simulated dispatch cost per batch; `INFERENCE_DISPATCH_MILLIS`, default 25 ms. */
   dispatchMillis: number;

@@ -9,7 +9,7 @@ import {
 } from '@mlsysops/telemetry-metrics';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 
-/** The per-request instruments, aggregated in process before the SDK sees them. */
+/** The per-request instruments, aggregated in process before the SDK receives them. */
 export interface RequestMetrics {
   /** `mlsysops.inference.duration` in seconds, explicit buckets of DURATION_BUCKETS_SECONDS. */
   duration: PreAggregatedRecorder;
@@ -30,8 +30,8 @@ export interface RequestMetrics {
 
 /**
  * Creates the pre-aggregated request instruments with cumulative temporality and windows of
- * `intervalMillis`. Recording a value costs an array update; the SDK only sees one data point
- * per series and window.
+ * `intervalMillis`. Recording a value costs an array update, and the SDK receives one data
+ * point per series and window.
  */
 export function createRequestMetrics(intervalMillis: number): RequestMetrics {
   const preAggregator = createPreAggregator({

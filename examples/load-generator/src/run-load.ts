@@ -106,8 +106,8 @@ export async function runLoad(
       break;
     }
 
-    // Integrate the target rate up to now, or up to the end of the run on the last tick, to
-    // get how many requests became due; the run then sends exactly rate x duration.
+    // Integrating the target rate up to now (up to the end of the run on the last tick) gives
+    // how many requests are due. The run then sends exactly rate x duration.
     const until = Math.min(elapsed, durationMillis);
     stats.targetRate = options.rate * rateFactor(options.pattern, until / durationMillis);
     due += (stats.targetRate * (until - lastTick)) / 1000;

@@ -10,7 +10,7 @@ export interface HistogramSnapshot {
 
 /**
  * Estimates quantile `q` (0 to 1) of the observations made between two snapshots of the same
- * cumulative histogram, by linear interpolation inside the bucket that holds the rank, as
+ * cumulative histogram, by linear interpolation inside the bucket that contains the rank, as
  * PromQL's `histogram_quantile` does. Returns undefined when nothing was observed between
  * them or when the counter was reset (the later count is smaller).
  */

@@ -12,7 +12,7 @@ export interface ComponentLogger extends DiagLogger {
   /**
    * Logs `message` at warn level at most once per `intervalMillis` for the same `key`, and
    * counts the warnings that were held back. The next warning that passes reports that
-   * count.
+   * count. The counts of one logger are reset when it has seen more than 1,000 distinct keys.
    */
   warnRateLimited(key: string, message: string, ...args: unknown[]): void;
   /** Logs `message` at warn level the first time `key` is seen, and never again. */

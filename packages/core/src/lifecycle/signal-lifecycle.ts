@@ -39,8 +39,8 @@ export function createSignalLifecycle(options: SignalLifecycleOptions): SignalLi
     settleWithin(async () => {
       const deadline = Date.now() + timeoutMillis;
       await options.flushProvider(timeoutMillis);
-      // A batch processor hands its batch to the exporter only; the exporter's own flush
-      // waits until its queue is delivered, within what is left of the deadline.
+      // A batch processor only hands its batch to the exporter. The exporter's own flush then
+      // waits for its queue to be delivered, within what is left of the deadline.
       await flushExporter(exporter, Math.max(0, deadline - Date.now()));
     }, timeoutMillis);
 
